@@ -1,0 +1,75 @@
+-- Session Console schema, SQLite flavour.
+-- Ids are 16-byte uuid blobs; instants are RFC 3339 text in UTC as sqlx writes
+-- them, which sorts in time order, so range conditions and indexes work on them.
+
+CREATE TABLE accounts (
+    id          BLOB PRIMARY KEY NOT NULL,
+    name        TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL
+);
+
+-- One identity per person, whatever accounts they belong to.
+CREATE TABLE users (
+    id             BLOB PRIMARY KEY NOT NULL,
+    email          TEXT NOT NULL UNIQUE,
+    display_name   TEXT NOT NULL,
+    password_hash  TEXT NOT NULL,
+    created_at     TEXT NOT NULL
+);
+
+CREATE TABLE memberships (
+    account_id  BLOB NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    user_id     BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role        TEXT NOT NULL CHECK (role IN ('owner', 'administrator', 'member')),
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (account_id, user_id)
+);
+CREATE INDEX memberships_by_user ON memberships (user_id);
+CREATE UNIQUE INDEX memberships_one_owner ON memberships (account_id) WHERE role = 'owner';
+
+-- NULL means "the default" so the console can tell chosen values from inherited ones.
+CREATE TABLE account_settings (
+    account_id         BLOB PRIMARY KEY NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    inactivity_secs    INTEGER,
+    max_duration_secs  INTEGER,
+    concurrent_limit   INTEGER,
+    updated_at         TEXT NOT NULL,
+    updated_by         BLOB REFERENCES users (id) ON DELETE SET NULL
+);
+
+CREATE TABLE login_sessions (
+    id              BLOB PRIMARY KEY NOT NULL,
+    -- SHA-256 of the credential; the credential itself is never stored.
+    token_hash      BLOB NOT NULL UNIQUE,
+    account_id      BLOB NOT NULL,
+    user_id         BLOB NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('browser', 'cli')),
+    created_at      TEXT NOT NULL,
+    last_active_at  TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    ip              TEXT NOT NULL,
+    last_ip         TEXT NOT NULL,
+    user_agent      TEXT NOT NULL,
+    ended_at        TEXT,
+    ended_by        BLOB REFERENCES users (id) ON DELETE SET NULL,
+    end_reason      TEXT,
+    FOREIGN KEY (account_id, user_id) REFERENCES memberships (account_id, user_id) ON DELETE CASCADE
+);
+-- Active sessions of a user, and of an account; every session of a user by sign-in time.
+CREATE INDEX login_sessions_user_active ON login_sessions (account_id, user_id, last_active_at) WHERE ended_at IS NULL;
+CREATE INDEX login_sessions_account_active ON login_sessions (account_id, last_active_at) WHERE ended_at IS NULL;
+CREATE INDEX login_sessions_user_all ON login_sessions (account_id, user_id, created_at);
+-- The retention sweep deletes by end time.
+CREATE INDEX login_sessions_ended ON login_sessions (ended_at) WHERE ended_at IS NOT NULL;
+
+CREATE TABLE audit_events (
+    id              BLOB PRIMARY KEY NOT NULL,
+    account_id      BLOB NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    actor_user_id   BLOB,
+    action          TEXT NOT NULL,
+    target_user_id  BLOB,
+    session_id      BLOB,
+    details         TEXT NOT NULL,
+    occurred_at     TEXT NOT NULL
+);
+CREATE INDEX audit_events_by_account ON audit_events (account_id, occurred_at);

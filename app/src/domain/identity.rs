@@ -1,0 +1,77 @@
+//! Checks on what a person types to identify themselves.
+
+/// Lower-cases and trims an email address and checks its rough shape.
+/// Identity is one email per person, compared case-insensitively.
+pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
+    let email = raw.trim().to_lowercase();
+    if email.is_empty() {
+        return Err("Enter an email address");
+    }
+    if email.len() > 254 {
+        return Err("An email address has at most 254 characters");
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err("Enter an email address like name@example.com");
+    };
+    let shape_ok = !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(char::is_whitespace);
+    if !shape_ok {
+        return Err("Enter an email address like name@example.com");
+    }
+    Ok(email)
+}
+
+pub fn validate_display_name(raw: &str) -> Result<String, &'static str> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err("Enter a name");
+    }
+    if name.chars().count() > 100 {
+        return Err("A name has at most 100 characters");
+    }
+    Ok(name.to_string())
+}
+
+/// Minimum length only, as NIST SP 800-63B recommends; no composition rules.
+pub fn validate_password(raw: &str) -> Result<(), &'static str> {
+    if raw.is_empty() {
+        return Err("Enter a password");
+    }
+    if raw.chars().count() < 8 {
+        return Err("A password has at least 8 characters");
+    }
+    if raw.len() > 1024 {
+        return Err("A password has at most 1024 bytes");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalized() {
+        assert_eq!(normalize_email("  Ada@Example.COM "), Ok("ada@example.com".into()));
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in ["", "ada", "@example.com", "ada@", "ada@@x.com", "a da@x.com", "ada@.com"] {
+            assert!(normalize_email(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn names_and_passwords() {
+        assert_eq!(validate_display_name("  Ada Lovelace "), Ok("Ada Lovelace".into()));
+        assert!(validate_display_name("   ").is_err());
+        assert!(validate_password("").is_err());
+        assert!(validate_password("short").is_err());
+        assert!(validate_password("long enough").is_ok());
+    }
+}

@@ -1,0 +1,12 @@
+//! Pure rules of the product: roles, login-session policy and settings.
+//! Nothing here touches a database, the network or the clock; callers pass `now`.
+
+pub mod identity;
+pub mod role;
+pub mod session;
+pub mod settings;
+
+pub use identity::{normalize_email, validate_display_name, validate_password};
+pub use role::Role;
+pub use session::{EndReason, SessionKind, SessionState};
+pub use settings::LoginSessionSettings;

@@ -1,0 +1,244 @@
+//! All SQL lives behind this interface: one trait, a SQLite and a Postgres implementation,
+//! chosen by the `DATABASE_URL` scheme. Both run the same test bodies (`app/tests/store.rs`).
+
+mod postgres;
+mod sqlite;
+pub mod testing;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use crate::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
+use crate::model::{Account, AuditEvent, LoginSession, Membership, User};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::fmt;
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write; the message is safe to show.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An Argon2 PHC string. Deliberately neither `Serialize` nor a revealing `Debug`.
+#[derive(Clone)]
+pub struct PasswordHash(pub String);
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(<redacted>)")
+    }
+}
+
+/// SHA-256 of a credential: the only form in which tokens reach the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenHash(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: PasswordHash,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: Uuid,
+    pub token_hash: TokenHash,
+    pub account_id: Uuid,
+    pub user_id: Uuid,
+    pub kind: SessionKind,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// How, when and by whom a session ends.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionEnd {
+    pub at: DateTime<Utc>,
+    pub by: Option<Uuid>,
+    pub reason: EndReason,
+}
+
+/// Which sessions a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SessionView {
+    Active,
+    Ended,
+    All,
+}
+
+/// The instants before which a session counts as expired even though no request has
+/// recorded its end yet (computed from the account settings by the domain).
+#[derive(Debug, Clone, Copy)]
+pub struct Liveness {
+    pub idle_before: DateTime<Utc>,
+    pub created_before: DateTime<Utc>,
+}
+
+/// An account a person belongs to, with their role there.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountRole {
+    pub account_id: Uuid,
+    pub account_name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent {
+    pub account_id: Uuid,
+    pub actor_user_id: Option<Uuid>,
+    pub action: &'static str,
+    pub target_user_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub details: serde_json::Value,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres", for logs and test names.
+    fn backend(&self) -> &'static str;
+
+    /// Applies the embedded migrations of this backend.
+    async fn migrate(&self) -> StoreResult<()>;
+
+    async fn has_accounts(&self) -> StoreResult<bool>;
+
+    /// Creates an account with default settings and its owner (a new identity), atomically.
+    async fn create_account_with_owner(
+        &self,
+        account_name: &str,
+        owner: &NewUser,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Account, User)>;
+
+    async fn account(&self, id: Uuid) -> StoreResult<Option<Account>>;
+    async fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>>;
+
+    /// Creates a new identity and makes it a member of the account with `role`, atomically.
+    async fn create_member(
+        &self,
+        account_id: Uuid,
+        user: &NewUser,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User>;
+
+    /// Adds an existing identity to an account.
+    async fn add_membership(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Membership>;
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn password_hash(&self, user_id: Uuid) -> StoreResult<Option<PasswordHash>>;
+    async fn membership(&self, account_id: Uuid, user_id: Uuid) -> StoreResult<Option<Membership>>;
+    /// The accounts a person belongs to, by account name.
+    async fn accounts_of_user(&self, user_id: Uuid) -> StoreResult<Vec<AccountRole>>;
+
+    async fn login_session_settings(&self, account_id: Uuid) -> StoreResult<LoginSessionSettings>;
+
+    async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession>;
+    /// Records activity: last-active time and address. Callers throttle it (see
+    /// `domain::session::needs_touch`) so the session check does not write per request.
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>, ip: &str) -> StoreResult<()>;
+    async fn session(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<LoginSession>>;
+    /// A user's sessions in one account, most recent sign-in first.
+    async fn sessions_of_user(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        view: SessionView,
+        live: Liveness,
+    ) -> StoreResult<Vec<LoginSession>>;
+
+    /// Ends a session and records an audit event in one transaction. Returns whether this
+    /// call ended it: ending an ended session changes nothing and is not an error.
+    async fn end_session(&self, account_id: Uuid, id: Uuid, end: &SessionEnd) -> StoreResult<bool>;
+
+    async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()>;
+    /// The account's latest audit events, newest first.
+    async fn audit_events(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+/// Opens the store a `DATABASE_URL` names: `postgres://` or `postgresql://` for
+/// Postgres, `sqlite:` for a SQLite file (created with its folder if missing).
+pub async fn connect(url: &str) -> StoreResult<DynStore> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::Database(sqlx::Error::Configuration(
+            "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
+        )))
+    }
+}
+
+/// The audit event written when a session ends.
+fn session_end_event(account_id: Uuid, session: &LoginSession, end: &SessionEnd) -> NewAuditEvent {
+    NewAuditEvent {
+        account_id,
+        actor_user_id: end.by,
+        action: "session.ended",
+        target_user_id: Some(session.user_id),
+        session_id: Some(session.id),
+        details: serde_json::json!({
+            "reason": end.reason.as_str(),
+            "kind": session.kind.as_str(),
+            "ip": session.last_ip,
+        }),
+        occurred_at: end.at,
+    }
+}
+
+/// Maps a uniqueness violation to a message a person can act on; other errors pass through.
+fn conflict(e: sqlx::Error) -> StoreError {
+    let sqlx::Error::Database(db) = &e else {
+        return StoreError::Database(e);
+    };
+    if !db.is_unique_violation() {
+        return StoreError::Database(e);
+    }
+    // Postgres names the constraint; SQLite names the table and columns in its message.
+    let what = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
+    // SQLite reports the one-owner partial index by its single column.
+    let message = if what.contains("one_owner") || what.trim_end().ends_with("memberships.account_id") {
+        "The account already has an owner"
+    } else if what.contains("accounts") {
+        "An account with this name already exists"
+    } else if what.contains("email") {
+        "A user with this email already exists"
+    } else if what.contains("memberships") {
+        "This user is already a member of the account"
+    } else {
+        "This already exists"
+    };
+    StoreError::Conflict(message.to_string())
+}

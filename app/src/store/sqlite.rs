@@ -1,0 +1,332 @@
+//! The SQLite implementation: the default, a single file next to the server.
+
+use super::*;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+const SESSION_COLUMNS: &str = "id, account_id, user_id, kind, created_at, last_active_at, expires_at, \
+     ip, last_ip, user_agent, ended_at, ended_by, end_reason";
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        if let Some(dir) = std::path::Path::new(options.get_filename()).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+            }
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn has_accounts(&self) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM accounts LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn create_account_with_owner(
+        &self,
+        account_name: &str,
+        owner: &NewUser,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Account, User)> {
+        let mut tx = self.pool.begin().await?;
+        let account: Account = sqlx::query_as(
+            "INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3) \
+             RETURNING id, name, created_at",
+        )
+        .bind(Uuid::new_v4())
+        .bind(account_name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflict)?;
+        sqlx::query("INSERT INTO account_settings (account_id, updated_at) VALUES ($1, $2)")
+            .bind(account.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let user = insert_user(&mut tx, owner, now).await?;
+        insert_membership(&mut tx, account.id, user.id, Role::Owner, now).await?;
+        tx.commit().await?;
+        Ok((account, user))
+    }
+
+    async fn account(&self, id: Uuid) -> StoreResult<Option<Account>> {
+        Ok(sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>> {
+        Ok(sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn create_member(
+        &self,
+        account_id: Uuid,
+        user: &NewUser,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User> {
+        let mut tx = self.pool.begin().await?;
+        let created = insert_user(&mut tx, user, now).await?;
+        insert_membership(&mut tx, account_id, created.id, role, now).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn add_membership(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Membership> {
+        let mut tx = self.pool.begin().await?;
+        let membership = insert_membership(&mut tx, account_id, user_id, role, now).await?;
+        tx.commit().await?;
+        Ok(membership)
+    }
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        Ok(sqlx::query_as("SELECT id, email, display_name, created_at FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn password_hash(&self, user_id: Uuid) -> StoreResult<Option<PasswordHash>> {
+        let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(hash.map(PasswordHash))
+    }
+
+    async fn membership(&self, account_id: Uuid, user_id: Uuid) -> StoreResult<Option<Membership>> {
+        Ok(sqlx::query_as(
+            "SELECT account_id, user_id, role, created_at FROM memberships \
+             WHERE account_id = $1 AND user_id = $2",
+        )
+        .bind(account_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn accounts_of_user(&self, user_id: Uuid) -> StoreResult<Vec<AccountRole>> {
+        Ok(sqlx::query_as(
+            "SELECT a.id AS account_id, a.name AS account_name, m.role \
+             FROM memberships m JOIN accounts a ON a.id = m.account_id \
+             WHERE m.user_id = $1 ORDER BY a.name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn login_session_settings(&self, account_id: Uuid) -> StoreResult<LoginSessionSettings> {
+        let row: Option<(Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT inactivity_secs, max_duration_secs, concurrent_limit \
+             FROM account_settings WHERE account_id = $1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let (inactivity_secs, max_duration_secs, concurrent_limit) = row.ok_or(StoreError::NotFound)?;
+        Ok(LoginSessionSettings { inactivity_secs, max_duration_secs, concurrent_limit })
+    }
+
+    async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession> {
+        let sql = format!(
+            "INSERT INTO login_sessions (id, token_hash, account_id, user_id, kind, created_at, \
+             last_active_at, expires_at, ip, last_ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $8, $9) RETURNING {SESSION_COLUMNS}"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(new.id)
+            .bind(&new.token_hash.0[..])
+            .bind(new.account_id)
+            .bind(new.user_id)
+            .bind(new.kind.as_str())
+            .bind(new.created_at)
+            .bind(new.expires_at)
+            .bind(&new.ip)
+            .bind(&new.user_agent)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(conflict)?)
+    }
+
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>, ip: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE login_sessions SET last_active_at = $2, last_ip = $3 \
+             WHERE id = $1 AND ended_at IS NULL AND last_active_at < $2",
+        )
+        .bind(id)
+        .bind(at)
+        .bind(ip)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<LoginSession>> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM login_sessions WHERE id = $1 AND account_id = $2");
+        Ok(sqlx::query_as(&sql).bind(id).bind(account_id).fetch_optional(&self.pool).await?)
+    }
+
+    async fn sessions_of_user(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        view: SessionView,
+        live: Liveness,
+    ) -> StoreResult<Vec<LoginSession>> {
+        let filter = match view {
+            SessionView::Active => "AND ended_at IS NULL AND last_active_at >= $3 AND created_at >= $4",
+            SessionView::Ended => "AND (ended_at IS NOT NULL OR last_active_at < $3 OR created_at < $4)",
+            SessionView::All => "",
+        };
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM login_sessions \
+             WHERE account_id = $1 AND user_id = $2 {filter} ORDER BY created_at DESC"
+        );
+        let mut query = sqlx::query_as(&sql).bind(account_id).bind(user_id);
+        if view != SessionView::All {
+            query = query.bind(live.idle_before).bind(live.created_before);
+        }
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn end_session(&self, account_id: Uuid, id: Uuid, end: &SessionEnd) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        // The `ended_at IS NULL` guard makes concurrent ends race-free: one wins, the rest no-op.
+        let sql = format!(
+            "UPDATE login_sessions SET ended_at = $3, ended_by = $4, end_reason = $5 \
+             WHERE id = $1 AND account_id = $2 AND ended_at IS NULL RETURNING {SESSION_COLUMNS}"
+        );
+        let ended: Option<LoginSession> = sqlx::query_as(&sql)
+            .bind(id)
+            .bind(account_id)
+            .bind(end.at)
+            .bind(end.by)
+            .bind(end.reason.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(session) = ended else {
+            return Ok(false);
+        };
+        insert_audit(&mut tx, &session_end_event(account_id, &session, end)).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_audit(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_events(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        Ok(sqlx::query_as(
+            "SELECT id, account_id, actor_user_id, action, target_user_id, session_id, details, occurred_at \
+             FROM audit_events WHERE account_id = $1 ORDER BY occurred_at DESC, id LIMIT $2",
+        )
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+
+async fn insert_user(tx: &mut Tx<'_>, user: &NewUser, now: DateTime<Utc>) -> StoreResult<User> {
+    sqlx::query_as(
+        "INSERT INTO users (id, email, display_name, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id, email, display_name, created_at",
+    )
+    .bind(Uuid::new_v4())
+    .bind(&user.email)
+    .bind(&user.display_name)
+    .bind(&user.password_hash.0)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(conflict)
+}
+
+async fn insert_membership(
+    tx: &mut Tx<'_>,
+    account_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+    now: DateTime<Utc>,
+) -> StoreResult<Membership> {
+    sqlx::query_as(
+        "INSERT INTO memberships (account_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+         RETURNING account_id, user_id, role, created_at",
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+        _ => conflict(e),
+    })
+}
+
+async fn insert_audit(tx: &mut Tx<'_>, event: &NewAuditEvent) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, account_id, actor_user_id, action, target_user_id, session_id, \
+         details, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(event.account_id)
+    .bind(event.actor_user_id)
+    .bind(event.action)
+    .bind(event.target_user_id)
+    .bind(event.session_id)
+    .bind(event.details.to_string())
+    .bind(event.occurred_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! Command line and environment configuration. Every flag has an environment fallback.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+
+#[derive(Debug, Parser)]
+#[command(name = "session-console", version, about = "Session Console: watch and end login sessions")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address and port the console listens on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    pub listen: SocketAddr,
+
+    /// The database: `sqlite:PATH` (the file and its folder are created) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:data/session-console.db", global = true)]
+    pub database_url: String,
+
+    /// Serve cookies with `Secure` and the `__Host-` name prefix. Turn on whenever the
+    /// console is reached over HTTPS; leave off only for http://127.0.0.1.
+    #[arg(long, env = "SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
+
+    /// Header a trusted reverse proxy sets to the client address (e.g. `x-forwarded-for`).
+    /// Unset: the socket's peer address is used and such headers are ignored.
+    #[arg(long, env = "TRUSTED_PROXY_HEADER", global = true)]
+    pub trusted_proxy_header: Option<String>,
+
+    /// Log filter in `tracing` syntax, e.g. `info` or `info,sqlx=warn`.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info,sqlx=warn", global = true)]
+    pub log_level: String,
+
+    /// Folder with the built site: `pkg/` (wasm, JavaScript, CSS) and the public assets.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    pub site_root: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the console (the default).
+    Serve {
+        /// On an empty database, create a demo account and print its sign-in details once.
+        #[arg(long, env = "DEMO")]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create an account and its owner. Reads the owner's password from standard input.
+    CreateAccount {
+        /// The account's name (unique).
+        #[arg(long)]
+        name: String,
+        /// The owner's email address, used to sign in.
+        #[arg(long)]
+        owner_email: String,
+        /// The owner's display name.
+        #[arg(long)]
+        owner_name: String,
+    },
+    /// Add a person to an account with a role. A new person's password is read from
+    /// standard input; a person who already has an identity keeps their password.
+    AddUser {
+        /// The account's name.
+        #[arg(long)]
+        account: String,
+        /// Email address, used to sign in.
+        #[arg(long)]
+        email: String,
+        /// Display name (for a new person).
+        #[arg(long)]
+        name: String,
+        /// owner, administrator or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+}
