@@ -36,25 +36,35 @@ fn summary(errors: &[FieldError]) -> String {
     match errors {
         [] => "Invalid input".to_string(),
         [one] => one.message.clone(),
-        many => many.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "),
+        many => many
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::InvalidInput(vec![FieldError { field: field.to_string(), message: message.into() }])
+        AppError::InvalidInput(vec![FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        }])
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        AppError::Unauthorized { message: message.into() }
+        AppError::Unauthorized {
+            message: message.into(),
+        }
     }
 
     /// The message for `field`, if this error refused it.
     pub fn field(&self, field: &str) -> Option<String> {
         match self {
-            AppError::InvalidInput(errors) => {
-                errors.iter().find(|e| e.field == field).map(|e| e.message.clone())
-            }
+            AppError::InvalidInput(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
             _ => None,
         }
     }
@@ -105,8 +115,14 @@ mod tests {
     #[test]
     fn field_messages_are_found_and_summarised() {
         let e = AppError::InvalidInput(vec![
-            FieldError { field: "email".into(), message: "Enter an email address".into() },
-            FieldError { field: "password".into(), message: "Enter a password".into() },
+            FieldError {
+                field: "email".into(),
+                message: "Enter an email address".into(),
+            },
+            FieldError {
+                field: "password".into(),
+                message: "Enter a password".into(),
+            },
         ]);
         assert_eq!(e.field("password").as_deref(), Some("Enter a password"));
         assert_eq!(e.field("name"), None);

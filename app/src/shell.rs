@@ -2,7 +2,7 @@ use crate::pages::{NotFound, SignInPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -34,7 +34,7 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| format!("{text} | Session Console")/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/") view=|| view! { <Redirect path="/signin"/> }/>
+                <Route path=path!("/") view=|| view! { <Redirect path="/signin"/> } ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=SignInPage/>
             </Routes>
         </Router>

@@ -3,12 +3,17 @@
 
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
 use app::store::testing::fresh_store;
-use app::store::{Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd, SessionView, StoreError, TokenHash};
+use app::store::{
+    Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd, SessionView, StoreError,
+    TokenHash,
+};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
 
 fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 2, 9, 30, 0).single().expect("valid instant")
+    Utc.with_ymd_and_hms(2026, 11, 2, 9, 30, 0)
+        .single()
+        .expect("valid instant")
 }
 
 fn person(email: &str) -> NewUser {
@@ -25,7 +30,11 @@ fn session_for(account_id: Uuid, user_id: Uuid, created_at: DateTime<Utc>, seed:
         token_hash: TokenHash([seed; 32]),
         account_id,
         user_id,
-        kind: if seed % 2 == 0 { SessionKind::Browser } else { SessionKind::Cli },
+        kind: if seed % 2 == 0 {
+            SessionKind::Browser
+        } else {
+            SessionKind::Cli
+        },
         created_at,
         expires_at: created_at + Duration::hours(24),
         ip: format!("203.0.113.{seed}"),
@@ -35,7 +44,10 @@ fn session_for(account_id: Uuid, user_id: Uuid, created_at: DateTime<Utc>, seed:
 
 /// Nothing counts as expired: cut-offs far in the past.
 fn everything_live() -> Liveness {
-    Liveness { idle_before: t0() - Duration::days(365), created_before: t0() - Duration::days(365) }
+    Liveness {
+        idle_before: t0() - Duration::days(365),
+        created_before: t0() - Duration::days(365),
+    }
 }
 
 #[tokio::test]
@@ -43,63 +55,127 @@ async fn accounts_owners_and_lookups() {
     let store = fresh_store().await;
     assert!(!store.has_accounts().await.unwrap());
 
-    let (account, owner) = store.create_account_with_owner("Acme", &person("olivia@acme.test"), t0()).await.unwrap();
+    let (account, owner) = store
+        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
+        .await
+        .unwrap();
     assert!(store.has_accounts().await.unwrap());
     assert_eq!(account.name, "Acme");
     assert_eq!(account.created_at, t0());
     assert_eq!(store.account(account.id).await.unwrap(), Some(account.clone()));
-    assert_eq!(store.account_by_name("Acme").await.unwrap(), Some(account.clone()));
+    assert_eq!(
+        store.account_by_name("Acme").await.unwrap(),
+        Some(account.clone())
+    );
     assert_eq!(store.account_by_name("Nope").await.unwrap(), None);
     assert_eq!(store.account(Uuid::new_v4()).await.unwrap(), None);
 
-    assert_eq!(store.user_by_email("olivia@acme.test").await.unwrap(), Some(owner.clone()));
+    assert_eq!(
+        store.user_by_email("olivia@acme.test").await.unwrap(),
+        Some(owner.clone())
+    );
     assert_eq!(store.user_by_email("nobody@acme.test").await.unwrap(), None);
     let hash = store.password_hash(owner.id).await.unwrap().expect("hash stored");
     assert_eq!(hash.0, "$argon2id$fake$olivia@acme.test");
     assert!(store.password_hash(Uuid::new_v4()).await.unwrap().is_none());
 
-    let membership = store.membership(account.id, owner.id).await.unwrap().expect("owner is a member");
+    let membership = store
+        .membership(account.id, owner.id)
+        .await
+        .unwrap()
+        .expect("owner is a member");
     assert_eq!(membership.role, Role::Owner);
     let accounts = store.accounts_of_user(owner.id).await.unwrap();
     assert_eq!(accounts.len(), 1);
-    assert_eq!((accounts[0].account_id, accounts[0].role), (account.id, Role::Owner));
+    assert_eq!(
+        (accounts[0].account_id, accounts[0].role),
+        (account.id, Role::Owner)
+    );
 
     // New accounts start on the defaults.
-    assert_eq!(store.login_session_settings(account.id).await.unwrap(), LoginSessionSettings::default());
-    assert!(matches!(store.login_session_settings(Uuid::new_v4()).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        store.login_session_settings(account.id).await.unwrap(),
+        LoginSessionSettings::default()
+    );
+    assert!(matches!(
+        store.login_session_settings(Uuid::new_v4()).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 #[tokio::test]
 async fn refused_creations_change_nothing() {
     let store = fresh_store().await;
-    store.create_account_with_owner("Acme", &person("olivia@acme.test"), t0()).await.unwrap();
+    store
+        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
+        .await
+        .unwrap();
 
     // Same account name: refused, and the new owner's identity was not left behind.
-    let err = store.create_account_with_owner("Acme", &person("other@acme.test"), t0()).await.unwrap_err();
-    assert!(matches!(&err, StoreError::Conflict(m) if m.contains("account")), "{err}");
+    let err = store
+        .create_account_with_owner("Acme", &person("other@acme.test"), t0())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("account")),
+        "{err}"
+    );
     assert_eq!(store.user_by_email("other@acme.test").await.unwrap(), None);
 
     // Same owner email on a new account: refused, and the account was not created.
-    let err = store.create_account_with_owner("Beta", &person("olivia@acme.test"), t0()).await.unwrap_err();
-    assert!(matches!(&err, StoreError::Conflict(m) if m.contains("email")), "{err}");
+    let err = store
+        .create_account_with_owner("Beta", &person("olivia@acme.test"), t0())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("email")),
+        "{err}"
+    );
     assert_eq!(store.account_by_name("Beta").await.unwrap(), None);
 }
 
 #[tokio::test]
 async fn members_and_memberships() {
     let store = fresh_store().await;
-    let (acme, owner) = store.create_account_with_owner("Acme", &person("olivia@acme.test"), t0()).await.unwrap();
-    let (beta, _) = store.create_account_with_owner("Beta", &person("bob@beta.test"), t0()).await.unwrap();
+    let (acme, owner) = store
+        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
+        .await
+        .unwrap();
+    let (beta, _) = store
+        .create_account_with_owner("Beta", &person("bob@beta.test"), t0())
+        .await
+        .unwrap();
 
-    let admin = store.create_member(acme.id, &person("adam@acme.test"), Role::Administrator, t0()).await.unwrap();
-    assert_eq!(store.membership(acme.id, admin.id).await.unwrap().map(|m| m.role), Some(Role::Administrator));
+    let admin = store
+        .create_member(acme.id, &person("adam@acme.test"), Role::Administrator, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.membership(acme.id, admin.id).await.unwrap().map(|m| m.role),
+        Some(Role::Administrator)
+    );
     assert_eq!(store.membership(beta.id, admin.id).await.unwrap(), None);
 
     // One identity, several accounts.
-    let m = store.add_membership(beta.id, admin.id, Role::Member, t0()).await.unwrap();
+    let m = store
+        .add_membership(beta.id, admin.id, Role::Member, t0())
+        .await
+        .unwrap();
     assert_eq!(m.role, Role::Member);
-    let names: Vec<_> = store.accounts_of_user(admin.id).await.unwrap().into_iter().map(|a| (a.account_name, a.role)).collect();
-    assert_eq!(names, vec![("Acme".to_string(), Role::Administrator), ("Beta".to_string(), Role::Member)]);
+    let names: Vec<_> = store
+        .accounts_of_user(admin.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.account_name, a.role))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("Acme".to_string(), Role::Administrator),
+            ("Beta".to_string(), Role::Member)
+        ]
+    );
 
     // Duplicate email, duplicate membership, second owner, unknown account: refused.
     assert!(matches!(
@@ -115,7 +191,9 @@ async fn members_and_memberships() {
         Err(StoreError::Conflict(m)) if m.contains("owner")
     ));
     assert!(matches!(
-        store.create_member(Uuid::new_v4(), &person("ghost@acme.test"), Role::Member, t0()).await,
+        store
+            .create_member(Uuid::new_v4(), &person("ghost@acme.test"), Role::Member, t0())
+            .await,
         Err(StoreError::NotFound)
     ));
     // The refused member's identity was rolled back with the membership.
@@ -125,18 +203,39 @@ async fn members_and_memberships() {
 #[tokio::test]
 async fn sessions_are_created_touched_listed_and_ended_once() {
     let store = fresh_store().await;
-    let (acme, owner) = store.create_account_with_owner("Acme", &person("olivia@acme.test"), t0()).await.unwrap();
-    let (beta, beta_owner) = store.create_account_with_owner("Beta", &person("bob@beta.test"), t0()).await.unwrap();
-    let mia = store.create_member(acme.id, &person("mia@acme.test"), Role::Member, t0()).await.unwrap();
+    let (acme, owner) = store
+        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
+        .await
+        .unwrap();
+    let (beta, beta_owner) = store
+        .create_account_with_owner("Beta", &person("bob@beta.test"), t0())
+        .await
+        .unwrap();
+    let mia = store
+        .create_member(acme.id, &person("mia@acme.test"), Role::Member, t0())
+        .await
+        .unwrap();
 
-    let first = store.create_session(&session_for(acme.id, mia.id, t0(), 2)).await.unwrap();
-    let second = store.create_session(&session_for(acme.id, mia.id, t0() + Duration::minutes(5), 3)).await.unwrap();
-    store.create_session(&session_for(beta.id, beta_owner.id, t0(), 4)).await.unwrap();
+    let first = store
+        .create_session(&session_for(acme.id, mia.id, t0(), 2))
+        .await
+        .unwrap();
+    let second = store
+        .create_session(&session_for(acme.id, mia.id, t0() + Duration::minutes(5), 3))
+        .await
+        .unwrap();
+    store
+        .create_session(&session_for(beta.id, beta_owner.id, t0(), 4))
+        .await
+        .unwrap();
     assert_eq!(first.kind, SessionKind::Browser);
     assert_eq!(second.kind, SessionKind::Cli);
     assert_eq!(first.last_active_at, t0());
     assert_eq!(first.last_ip, "203.0.113.2");
-    assert_eq!(store.session(acme.id, first.id).await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        store.session(acme.id, first.id).await.unwrap(),
+        Some(first.clone())
+    );
     // Another account cannot read it.
     assert_eq!(store.session(beta.id, first.id).await.unwrap(), None);
 
@@ -147,39 +246,95 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
     ));
 
     // Activity moves forward only.
-    store.touch_session(first.id, t0() + Duration::minutes(10), "198.51.100.1").await.unwrap();
-    store.touch_session(first.id, t0() + Duration::minutes(1), "198.51.100.2").await.unwrap();
+    store
+        .touch_session(first.id, t0() + Duration::minutes(10), "198.51.100.1")
+        .await
+        .unwrap();
+    store
+        .touch_session(first.id, t0() + Duration::minutes(1), "198.51.100.2")
+        .await
+        .unwrap();
     let touched = store.session(acme.id, first.id).await.unwrap().unwrap();
     assert_eq!(touched.last_active_at, t0() + Duration::minutes(10));
-    assert_eq!((touched.ip.as_str(), touched.last_ip.as_str()), ("203.0.113.2", "198.51.100.1"));
+    assert_eq!(
+        (touched.ip.as_str(), touched.last_ip.as_str()),
+        ("203.0.113.2", "198.51.100.1")
+    );
 
-    let active = store.sessions_of_user(acme.id, mia.id, SessionView::Active, everything_live()).await.unwrap();
-    assert_eq!(active.iter().map(|s| s.id).collect::<Vec<_>>(), vec![second.id, first.id], "newest first");
+    let active = store
+        .sessions_of_user(acme.id, mia.id, SessionView::Active, everything_live())
+        .await
+        .unwrap();
+    assert_eq!(
+        active.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![second.id, first.id],
+        "newest first"
+    );
 
     // A session idle before the cut-off counts as ended even before anyone records it.
-    let strict = Liveness { idle_before: t0() + Duration::minutes(7), created_before: t0() - Duration::days(1) };
-    let active = store.sessions_of_user(acme.id, mia.id, SessionView::Active, strict).await.unwrap();
+    let strict = Liveness {
+        idle_before: t0() + Duration::minutes(7),
+        created_before: t0() - Duration::days(1),
+    };
+    let active = store
+        .sessions_of_user(acme.id, mia.id, SessionView::Active, strict)
+        .await
+        .unwrap();
     assert_eq!(active.iter().map(|s| s.id).collect::<Vec<_>>(), vec![first.id]);
-    let ended = store.sessions_of_user(acme.id, mia.id, SessionView::Ended, strict).await.unwrap();
+    let ended = store
+        .sessions_of_user(acme.id, mia.id, SessionView::Ended, strict)
+        .await
+        .unwrap();
     assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), vec![second.id]);
 
     // Ending: only in the right account, once, with an audit event.
-    let end = SessionEnd { at: t0() + Duration::minutes(20), by: Some(owner.id), reason: EndReason::EndedByAdministrator };
-    assert!(!store.end_session(beta.id, first.id, &end).await.unwrap(), "other account cannot end it");
+    let end = SessionEnd {
+        at: t0() + Duration::minutes(20),
+        by: Some(owner.id),
+        reason: EndReason::EndedByAdministrator,
+    };
+    assert!(
+        !store.end_session(beta.id, first.id, &end).await.unwrap(),
+        "other account cannot end it"
+    );
     assert!(store.end_session(acme.id, first.id, &end).await.unwrap());
-    let later = SessionEnd { at: t0() + Duration::minutes(30), by: None, reason: EndReason::SignedOut };
-    assert!(!store.end_session(acme.id, first.id, &later).await.unwrap(), "ending twice changes nothing");
+    let later = SessionEnd {
+        at: t0() + Duration::minutes(30),
+        by: None,
+        reason: EndReason::SignedOut,
+    };
+    assert!(
+        !store.end_session(acme.id, first.id, &later).await.unwrap(),
+        "ending twice changes nothing"
+    );
     let ended = store.session(acme.id, first.id).await.unwrap().unwrap();
     assert_eq!(ended.ended_at, Some(end.at));
     assert_eq!(ended.ended_by, Some(owner.id));
     assert_eq!(ended.end_reason(), Some(EndReason::EndedByAdministrator));
     // An ended session records no more activity.
-    store.touch_session(first.id, t0() + Duration::hours(1), "192.0.2.1").await.unwrap();
-    assert_eq!(store.session(acme.id, first.id).await.unwrap().unwrap().last_active_at, t0() + Duration::minutes(10));
+    store
+        .touch_session(first.id, t0() + Duration::hours(1), "192.0.2.1")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .session(acme.id, first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_active_at,
+        t0() + Duration::minutes(10)
+    );
 
-    let all = store.sessions_of_user(acme.id, mia.id, SessionView::All, everything_live()).await.unwrap();
+    let all = store
+        .sessions_of_user(acme.id, mia.id, SessionView::All, everything_live())
+        .await
+        .unwrap();
     assert_eq!(all.len(), 2);
-    let ended = store.sessions_of_user(acme.id, mia.id, SessionView::Ended, everything_live()).await.unwrap();
+    let ended = store
+        .sessions_of_user(acme.id, mia.id, SessionView::Ended, everything_live())
+        .await
+        .unwrap();
     assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), vec![first.id]);
 
     let events = store.audit_events(acme.id, 10).await.unwrap();
@@ -195,7 +350,10 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
 #[tokio::test]
 async fn audit_events_newest_first() {
     let store = fresh_store().await;
-    let (acme, owner) = store.create_account_with_owner("Acme", &person("olivia@acme.test"), t0()).await.unwrap();
+    let (acme, owner) = store
+        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
+        .await
+        .unwrap();
     for minutes in [1, 3, 2] {
         store
             .record_audit(&NewAuditEvent {

@@ -20,13 +20,20 @@ async fn new_user(email: &str, name: &str, password: String) -> Result<NewUser, 
     let email = normalize_email(email).map_err(|m| AppError::invalid("email", m))?;
     let display_name = validate_display_name(name).map_err(|m| AppError::invalid("name", m))?;
     validate_password(&password).map_err(|m| AppError::invalid("password", m))?;
-    Ok(NewUser { email, display_name, password_hash: hash_password(password).await? })
+    Ok(NewUser {
+        email,
+        display_name,
+        password_hash: hash_password(password).await?,
+    })
 }
 
 fn account_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("name", "An account name has 1 to 100 characters"));
+        return Err(AppError::invalid(
+            "name",
+            "An account name has 1 to 100 characters",
+        ));
     }
     Ok(name.to_string())
 }
@@ -41,8 +48,13 @@ pub async fn create_account(
 ) -> Result<String, AppError> {
     let name = account_name(name)?;
     let owner = new_user(owner_email, owner_name, password).await?;
-    let (account, user) = store.create_account_with_owner(&name, &owner, clock.now()).await?;
-    Ok(format!("created account {:?} ({}) with owner {}", account.name, account.id, user.email))
+    let (account, user) = store
+        .create_account_with_owner(&name, &owner, clock.now())
+        .await?;
+    Ok(format!(
+        "created account {:?} ({}) with owner {}",
+        account.name, account.id, user.email
+    ))
 }
 
 /// Adds a person to an account. `password` is asked for only when the email is new.
@@ -59,7 +71,9 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<String, AppError>>,
 {
-    let role: Role = role.parse().map_err(|e: app::domain::role::UnknownRole| AppError::invalid("role", e.to_string()))?;
+    let role: Role = role
+        .parse()
+        .map_err(|e: app::domain::role::UnknownRole| AppError::invalid("role", e.to_string()))?;
     let email = normalize_email(email).map_err(|m| AppError::invalid("email", m))?;
     let account = store
         .account_by_name(account.trim())
@@ -68,7 +82,10 @@ where
     let now = clock.now();
     if let Some(existing) = store.user_by_email(&email).await? {
         store.add_membership(account.id, existing.id, role, now).await?;
-        return Ok(format!("added existing user {} to {:?} as {role}", existing.email, account.name));
+        return Ok(format!(
+            "added existing user {} to {:?} as {role}",
+            existing.email, account.name
+        ));
     }
     let user = new_user(&email, name, password().await?).await?;
     let user = store.create_member(account.id, &user, role, now).await?;

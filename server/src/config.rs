@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 
 #[derive(Debug, Parser)]
-#[command(name = "session-console", version, about = "Session Console: watch and end login sessions")]
+#[command(
+    name = "session-console",
+    version,
+    about = "Session Console: watch and end login sessions"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -20,7 +24,12 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// The database: `sqlite:PATH` (the file and its folder are created) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:data/session-console.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite:data/session-console.db",
+        global = true
+    )]
     pub database_url: String,
 
     /// Serve cookies with `Secure` and the `__Host-` name prefix. Turn on whenever the

@@ -110,7 +110,9 @@ pub async fn seed_if_empty(store: &dyn Store, clock: &dyn Clock) -> Result<Optio
                     user_agent: agent.to_string(),
                 })
                 .await?;
-            store.touch_session(session.id, now - Duration::minutes(*idle), ip).await?;
+            store
+                .touch_session(session.id, now - Duration::minutes(*idle), ip)
+                .await?;
             if n == 3 {
                 // Ended by the administrator, or by the owner when it is the administrator's own.
                 let by = if person == 1 { people[0].1 } else { people[1].1 };
@@ -124,9 +126,9 @@ pub async fn seed_if_empty(store: &dyn Store, clock: &dyn Clock) -> Result<Optio
         }
     }
 
-    let mut lines = vec![
-        format!("Created the demo account {ACCOUNT_NAME:?}. Sign in at the address above with:"),
-    ];
+    let mut lines = vec![format!(
+        "Created the demo account {ACCOUNT_NAME:?}. Sign in at the address above with:"
+    )];
     for (email, name, role) in PEOPLE {
         lines.push(format!("  {email:<22} {name:<20} {role}"));
     }

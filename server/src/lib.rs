@@ -4,13 +4,38 @@ pub mod admin;
 pub mod config;
 pub mod demo;
 
-use app::ssr::AppState;
+use app::ssr::{AppState, Clock, SecurityConfig};
+use app::store::DynStore;
 use app::{shell, App};
 use axum::routing::get;
 use axum::Router;
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use tower_http::trace::TraceLayer;
+
+/// The state every request sees; built once at start-up (and by tests).
+pub fn app_state(
+    store: DynStore,
+    clock: Arc<dyn Clock>,
+    security: SecurityConfig,
+    site_root: &str,
+    listen: SocketAddr,
+) -> AppState {
+    let leptos_options = LeptosOptions::builder()
+        .output_name(app::OUTPUT_NAME)
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(listen)
+        .build();
+    AppState {
+        store,
+        clock,
+        security: Arc::new(security),
+        leptos_options,
+    }
+}
 
 /// Builds the whole application. Integration tests drive this same router.
 pub fn router(state: AppState) -> Router {

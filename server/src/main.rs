@@ -1,8 +1,7 @@
 use anyhow::Context;
-use app::ssr::{AppState, Clock, SecurityConfig, SystemClock};
+use app::ssr::{Clock, SecurityConfig, SystemClock};
 use app::store;
 use clap::Parser;
-use leptos::prelude::LeptosOptions;
 use server::config::{Cli, Command, Config};
 use server::{admin, demo};
 use std::process::ExitCode;
@@ -13,7 +12,10 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = EnvFilter::try_new(&cli.config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -36,14 +38,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied ({})", store.backend());
             Ok(())
         }
-        Command::CreateAccount { name, owner_email, owner_name } => {
+        Command::CreateAccount {
+            name,
+            owner_email,
+            owner_name,
+        } => {
             let password = admin::read_password().await?;
-            let done = admin::create_account(&*store, &*clock, &name, &owner_email, &owner_name, password).await?;
+            let done =
+                admin::create_account(&*store, &*clock, &name, &owner_email, &owner_name, password).await?;
             println!("{done}");
             Ok(())
         }
-        Command::AddUser { account, email, name, role } => {
-            let password = || async { admin::read_password().await.map_err(|_| app::AppError::invalid("password", "cannot read the password from standard input")) };
+        Command::AddUser {
+            account,
+            email,
+            name,
+            role,
+        } => {
+            let password = || async {
+                admin::read_password().await.map_err(|_| {
+                    app::AppError::invalid("password", "cannot read the password from standard input")
+                })
+            };
             let done = admin::add_user(&*store, &*clock, &account, &email, &name, &role, password).await?;
             println!("{done}");
             Ok(())
@@ -51,35 +67,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: Config, store: store::DynStore, clock: Arc<dyn Clock>, demo: bool) -> anyhow::Result<()> {
+async fn serve(
+    config: Config,
+    store: store::DynStore,
+    clock: Arc<dyn Clock>,
+    demo: bool,
+) -> anyhow::Result<()> {
     if demo {
         if let Some(credentials) = demo::seed_if_empty(&*store, &*clock).await? {
             println!("{credentials}");
         }
     }
-    let leptos_options = LeptosOptions::builder()
-        .output_name(app::OUTPUT_NAME)
-        .site_root(config.site_root.as_str())
-        .site_pkg_dir("pkg")
-        .site_addr(config.listen)
-        .build();
-    let state = AppState {
-        store,
-        clock,
-        security: Arc::new(SecurityConfig {
-            secure_cookies: config.secure_cookies,
-            trusted_proxy_header: config.trusted_proxy_header.clone(),
-        }),
-        leptos_options,
+    let security = SecurityConfig {
+        secure_cookies: config.secure_cookies,
+        trusted_proxy_header: config.trusted_proxy_header.clone(),
     };
+    let state = server::app_state(store, clock, security, &config.site_root, config.listen);
     let app = server::router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!("Session Console listening on http://{}", config.listen);
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 

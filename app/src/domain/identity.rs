@@ -56,19 +56,33 @@ mod tests {
 
     #[test]
     fn emails_are_normalized() {
-        assert_eq!(normalize_email("  Ada@Example.COM "), Ok("ada@example.com".into()));
+        assert_eq!(
+            normalize_email("  Ada@Example.COM "),
+            Ok("ada@example.com".into())
+        );
     }
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "ada", "@example.com", "ada@", "ada@@x.com", "a da@x.com", "ada@.com"] {
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@@x.com",
+            "a da@x.com",
+            "ada@.com",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad:?} accepted");
         }
     }
 
     #[test]
     fn names_and_passwords() {
-        assert_eq!(validate_display_name("  Ada Lovelace "), Ok("Ada Lovelace".into()));
+        assert_eq!(
+            validate_display_name("  Ada Lovelace "),
+            Ok("Ada Lovelace".into())
+        );
         assert!(validate_display_name("   ").is_err());
         assert!(validate_password("").is_err());
         assert!(validate_password("short").is_err());

@@ -183,10 +183,7 @@ pub fn needs_touch(last_active_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 
 /// Sessions to end so that a new sign-in keeps the user within `limit` active sessions:
 /// the least recently active go first. `active` holds (id, last active) pairs.
-pub fn over_concurrent_limit<Id: Copy>(
-    active: &[(Id, DateTime<Utc>)],
-    limit: Option<i64>,
-) -> Vec<Id> {
+pub fn over_concurrent_limit<Id: Copy>(active: &[(Id, DateTime<Utc>)], limit: Option<i64>) -> Vec<Id> {
     let Some(limit) = limit else {
         return Vec::new();
     };
@@ -208,7 +205,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn t(secs: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_800_000_000 + secs, 0).single().unwrap_or_default()
+        Utc.timestamp_opt(1_800_000_000 + secs, 0)
+            .single()
+            .unwrap_or_default()
     }
 
     #[test]
@@ -227,16 +226,25 @@ mod tests {
     #[test]
     fn idle_after_the_inactivity_limit_exactly() {
         let s = LoginSessionSettings::default();
-        assert_eq!(evaluate(t(0), t(0), None, &s, t(2 * HOUR - 1)), SessionState::Active);
+        assert_eq!(
+            evaluate(t(0), t(0), None, &s, t(2 * HOUR - 1)),
+            SessionState::Active
+        );
         assert_eq!(evaluate(t(0), t(0), None, &s, t(2 * HOUR)), SessionState::Idle);
         // Activity pushes the idle deadline.
-        assert_eq!(evaluate(t(0), t(HOUR), None, &s, t(2 * HOUR + 1)), SessionState::Active);
+        assert_eq!(
+            evaluate(t(0), t(HOUR), None, &s, t(2 * HOUR + 1)),
+            SessionState::Active
+        );
     }
 
     #[test]
     fn past_maximum_even_when_active() {
         let s = LoginSessionSettings::default();
-        assert_eq!(evaluate(t(0), t(DAY - 1), None, &s, t(DAY)), SessionState::PastMaximum);
+        assert_eq!(
+            evaluate(t(0), t(DAY - 1), None, &s, t(DAY)),
+            SessionState::PastMaximum
+        );
     }
 
     #[test]
@@ -246,10 +254,19 @@ mod tests {
             max_duration_secs: Some(HOUR),
             concurrent_limit: None,
         };
-        assert_eq!(evaluate(t(0), t(0), None, &shorter, t(20 * MINUTE)), SessionState::Idle);
-        assert_eq!(evaluate(t(0), t(HOUR - 60), None, &shorter, t(HOUR)), SessionState::PastMaximum);
+        assert_eq!(
+            evaluate(t(0), t(0), None, &shorter, t(20 * MINUTE)),
+            SessionState::Idle
+        );
+        assert_eq!(
+            evaluate(t(0), t(HOUR - 60), None, &shorter, t(HOUR)),
+            SessionState::PastMaximum
+        );
         assert_eq!(SessionState::Idle.end_reason(), Some(EndReason::Inactivity));
-        assert_eq!(SessionState::PastMaximum.end_reason(), Some(EndReason::MaximumDuration));
+        assert_eq!(
+            SessionState::PastMaximum.end_reason(),
+            Some(EndReason::MaximumDuration)
+        );
     }
 
     #[test]

@@ -49,21 +49,36 @@ impl LoginSessionSettings {
     pub fn validate(&self) -> Result<(), Vec<SettingsViolation>> {
         let mut errors = Vec::new();
         let refuse = |errors: &mut Vec<SettingsViolation>, field, message: &str| {
-            errors.push(SettingsViolation { field, message: message.to_string() })
+            errors.push(SettingsViolation {
+                field,
+                message: message.to_string(),
+            })
         };
         if let Some(v) = self.inactivity_secs {
             if !(INACTIVITY_MIN..=INACTIVITY_MAX).contains(&v) {
-                refuse(&mut errors, "inactivity", "Sign out due to inactivity must be between 15 minutes and 24 hours");
+                refuse(
+                    &mut errors,
+                    "inactivity",
+                    "Sign out due to inactivity must be between 15 minutes and 24 hours",
+                );
             }
         }
         if let Some(v) = self.max_duration_secs {
             if !(MAX_DURATION_MIN..=MAX_DURATION_MAX).contains(&v) {
-                refuse(&mut errors, "max_duration", "Maximum session duration must be between 15 minutes and 30 days");
+                refuse(
+                    &mut errors,
+                    "max_duration",
+                    "Maximum session duration must be between 15 minutes and 30 days",
+                );
             }
         }
         if let Some(v) = self.concurrent_limit {
             if !(CONCURRENT_MIN..=CONCURRENT_MAX).contains(&v) {
-                refuse(&mut errors, "concurrent_limit", "Concurrent sessions must be Unlimited or between 1 and 100");
+                refuse(
+                    &mut errors,
+                    "concurrent_limit",
+                    "Concurrent sessions must be Unlimited or between 1 and 100",
+                );
             }
         }
         if errors.is_empty() && self.max_duration() < self.inactivity() {
@@ -97,12 +112,32 @@ mod tests {
     #[test]
     fn ranges_are_enforced_at_both_ends() {
         let bad = [
-            LoginSessionSettings { inactivity_secs: Some(INACTIVITY_MIN - 1), ..Default::default() },
-            LoginSessionSettings { inactivity_secs: Some(INACTIVITY_MAX + 1), max_duration_secs: Some(2 * DAY), ..Default::default() },
-            LoginSessionSettings { max_duration_secs: Some(MAX_DURATION_MIN - 1), inactivity_secs: Some(INACTIVITY_MIN), ..Default::default() },
-            LoginSessionSettings { max_duration_secs: Some(MAX_DURATION_MAX + 1), ..Default::default() },
-            LoginSessionSettings { concurrent_limit: Some(0), ..Default::default() },
-            LoginSessionSettings { concurrent_limit: Some(101), ..Default::default() },
+            LoginSessionSettings {
+                inactivity_secs: Some(INACTIVITY_MIN - 1),
+                ..Default::default()
+            },
+            LoginSessionSettings {
+                inactivity_secs: Some(INACTIVITY_MAX + 1),
+                max_duration_secs: Some(2 * DAY),
+                ..Default::default()
+            },
+            LoginSessionSettings {
+                max_duration_secs: Some(MAX_DURATION_MIN - 1),
+                inactivity_secs: Some(INACTIVITY_MIN),
+                ..Default::default()
+            },
+            LoginSessionSettings {
+                max_duration_secs: Some(MAX_DURATION_MAX + 1),
+                ..Default::default()
+            },
+            LoginSessionSettings {
+                concurrent_limit: Some(0),
+                ..Default::default()
+            },
+            LoginSessionSettings {
+                concurrent_limit: Some(101),
+                ..Default::default()
+            },
         ];
         for s in bad {
             assert!(s.validate().is_err(), "{s:?} accepted");
@@ -125,7 +160,10 @@ mod tests {
         let errors = s.validate().unwrap_err();
         assert_eq!(errors[0].field, "max_duration");
         // The default maximum (24 h) is checked too when only inactivity is set.
-        let s = LoginSessionSettings { inactivity_secs: Some(DAY), ..Default::default() };
+        let s = LoginSessionSettings {
+            inactivity_secs: Some(DAY),
+            ..Default::default()
+        };
         assert!(s.validate().is_ok());
     }
 }

@@ -73,7 +73,9 @@ mod tests {
     async fn passwords_verify_only_when_right() {
         let hash = hash_password("correct horse".into()).await.expect("hash");
         assert!(!hash.0.contains("correct horse"));
-        assert!(verify_password("correct horse".into(), Some(hash.clone())).await.expect("verify"));
+        assert!(verify_password("correct horse".into(), Some(hash.clone()))
+            .await
+            .expect("verify"));
         assert!(!verify_password("wrong".into(), Some(hash)).await.expect("verify"));
         assert!(!verify_password("anything".into(), None).await.expect("verify"));
     }

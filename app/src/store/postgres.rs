@@ -72,17 +72,21 @@ impl Store for PostgresStore {
     }
 
     async fn account(&self, id: Uuid) -> StoreResult<Option<Account>> {
-        Ok(sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>> {
-        Ok(sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn create_member(
@@ -113,10 +117,12 @@ impl Store for PostgresStore {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        Ok(sqlx::query_as("SELECT id, email, display_name, created_at FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, email, display_name, created_at FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn password_hash(&self, user_id: Uuid) -> StoreResult<Option<PasswordHash>> {
@@ -158,7 +164,11 @@ impl Store for PostgresStore {
         .fetch_optional(&self.pool)
         .await?;
         let (inactivity_secs, max_duration_secs, concurrent_limit) = row.ok_or(StoreError::NotFound)?;
-        Ok(LoginSessionSettings { inactivity_secs, max_duration_secs, concurrent_limit })
+        Ok(LoginSessionSettings {
+            inactivity_secs,
+            max_duration_secs,
+            concurrent_limit,
+        })
     }
 
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession> {
@@ -197,7 +207,11 @@ impl Store for PostgresStore {
 
     async fn session(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<LoginSession>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM login_sessions WHERE id = $1 AND account_id = $2");
-        Ok(sqlx::query_as(&sql).bind(id).bind(account_id).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn sessions_of_user(

@@ -28,7 +28,10 @@ impl SqliteStore {
                 std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         Ok(Self { pool })
     }
 }
@@ -80,17 +83,21 @@ impl Store for SqliteStore {
     }
 
     async fn account(&self, id: Uuid) -> StoreResult<Option<Account>> {
-        Ok(sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>> {
-        Ok(sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn create_member(
@@ -121,10 +128,12 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        Ok(sqlx::query_as("SELECT id, email, display_name, created_at FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, email, display_name, created_at FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn password_hash(&self, user_id: Uuid) -> StoreResult<Option<PasswordHash>> {
@@ -166,7 +175,11 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         let (inactivity_secs, max_duration_secs, concurrent_limit) = row.ok_or(StoreError::NotFound)?;
-        Ok(LoginSessionSettings { inactivity_secs, max_duration_secs, concurrent_limit })
+        Ok(LoginSessionSettings {
+            inactivity_secs,
+            max_duration_secs,
+            concurrent_limit,
+        })
     }
 
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession> {
@@ -205,7 +218,11 @@ impl Store for SqliteStore {
 
     async fn session(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<LoginSession>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM login_sessions WHERE id = $1 AND account_id = $2");
-        Ok(sqlx::query_as(&sql).bind(id).bind(account_id).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn sessions_of_user(

@@ -1,0 +1,55 @@
+# Session Console. The two commands a newcomer needs:
+#   make run    builds in release and serves the console at http://127.0.0.1:3000
+#   make test   runs every test: Rust on SQLite and Postgres, then Playwright in Chromium
+# Everything missing is installed from the package registries, idempotently.
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+BIN := target/release/session-console
+DEBUG_BIN := target/debug/session-console
+
+.PHONY: run test tools test-tools site server test-rust test-postgres test-e2e fmt check clean
+
+run: tools site server
+	$(BIN) serve --demo
+
+server:
+	cargo build --locked -p server --release
+
+site: tools
+	scripts/build-site.sh
+
+tools:
+	@scripts/tools.sh
+
+test-tools:
+	@scripts/test-tools.sh
+
+test: tools test-tools test-rust test-postgres test-e2e
+
+# Unit tests and integration tests through the real router, on SQLite.
+test-rust:
+	cargo test --locked -p app --features ssr
+	cargo test --locked -p server
+
+# The same store and router test bodies on a throwaway PostgreSQL server.
+test-postgres:
+	scripts/with-postgres.sh bash -c 'cargo test --locked -p app --features ssr --test store && cargo test --locked -p server --tests'
+
+# Playwright in Debian's Chromium against the built server on a fresh database.
+test-e2e: site test-tools
+	cargo build --locked -p server
+	scripts/e2e.sh $(DEBUG_BIN)
+
+check:
+	cargo check -p app --features ssr --tests
+	cargo check -p server --tests
+	cargo check -p frontend --target wasm32-unknown-unknown
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean
+	rm -rf data end2end/test-results end2end/playwright-report

@@ -1,0 +1,37 @@
+import { test, expect } from "@playwright/test";
+import { expectNoA11yViolations, hydrated } from "./support";
+
+test("the server renders the sign-in page before any script runs", async ({ request }) => {
+  const response = await request.get("/signin");
+  expect(response.status()).toBe(200);
+  const html = await response.text();
+  expect(html).toContain("Sign in");
+  expect(html).toContain('name="password"');
+});
+
+test("the console's address leads to the sign-in page", async ({ page }) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/signin$/);
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+});
+
+test("after hydration, Show password reveals the password", async ({ page }) => {
+  await page.goto("/signin");
+  await hydrated(page);
+  const password = page.getByLabel("Password", { exact: true });
+  await password.fill("hunter2hunter2");
+  await expect(password).toHaveAttribute("type", "password");
+
+  const toggle = page.getByRole("button", { name: "Show password" });
+  await expect(toggle).toHaveAttribute("aria-pressed", "false");
+  await toggle.click();
+  await expect(toggle).toHaveAttribute("aria-pressed", "true");
+  await expect(password).toHaveAttribute("type", "text");
+  await expect(password).toHaveValue("hunter2hunter2");
+});
+
+test("the sign-in page has no accessibility violations", async ({ page }) => {
+  await page.goto("/signin");
+  await hydrated(page);
+  await expectNoA11yViolations(page);
+});

@@ -1,0 +1,275 @@
+//! The admin command line: creates accounts and users, and refuses bad input without
+//! changing anything. Runs the real binary for exit codes and standard input.
+
+use app::domain::Role;
+use app::ssr::ManualClock;
+use app::store::testing::fresh_store;
+use chrono::Utc;
+use server::admin;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn ok_password() -> impl std::future::Future<Output = Result<String, app::AppError>> {
+    async { Ok("a long enough password".to_string()) }
+}
+
+#[tokio::test]
+async fn create_account_then_add_users() {
+    let store = fresh_store().await;
+    let clock = ManualClock::new(Utc::now());
+    let done = admin::create_account(
+        &*store,
+        &clock,
+        "Acme",
+        "Olivia@Acme.test",
+        "Olivia",
+        "a long enough password".into(),
+    )
+    .await
+    .expect("account created");
+    assert!(done.contains("olivia@acme.test"), "{done}");
+    let account = store.account_by_name("Acme").await.unwrap().expect("account");
+
+    admin::add_user(
+        &*store,
+        &clock,
+        "Acme",
+        "mia@acme.test",
+        "Mia",
+        "administrator",
+        ok_password,
+    )
+    .await
+    .expect("added");
+    let mia = store
+        .user_by_email("mia@acme.test")
+        .await
+        .unwrap()
+        .expect("identity");
+    assert_eq!(
+        store
+            .membership(account.id, mia.id)
+            .await
+            .unwrap()
+            .map(|m| m.role),
+        Some(Role::Administrator)
+    );
+
+    // An existing identity joins another account without a new password.
+    admin::create_account(
+        &*store,
+        &clock,
+        "Beta",
+        "bob@beta.test",
+        "Bob",
+        "a long enough password".into(),
+    )
+    .await
+    .unwrap();
+    let never = || async { panic!("no password is asked for an existing identity") };
+    admin::add_user(
+        &*store,
+        &clock,
+        "Beta",
+        "mia@acme.test",
+        "ignored",
+        "member",
+        never,
+    )
+    .await
+    .expect("joined");
+    assert_eq!(store.accounts_of_user(mia.id).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_changes_nothing() {
+    let store = fresh_store().await;
+    let clock = ManualClock::new(Utc::now());
+    let empty = admin::create_account(
+        &*store,
+        &clock,
+        "Acme",
+        "olivia@acme.test",
+        "Olivia",
+        String::new(),
+    )
+    .await;
+    assert_eq!(
+        empty.unwrap_err().field("password").as_deref(),
+        Some("Enter a password")
+    );
+    assert!(!store.has_accounts().await.unwrap());
+
+    admin::create_account(
+        &*store,
+        &clock,
+        "Acme",
+        "olivia@acme.test",
+        "Olivia",
+        "a long enough password".into(),
+    )
+    .await
+    .unwrap();
+    let duplicate = admin::create_account(
+        &*store,
+        &clock,
+        "Other",
+        "olivia@acme.test",
+        "Olivia",
+        "a long enough password".into(),
+    )
+    .await;
+    assert_eq!(
+        duplicate.unwrap_err().to_string(),
+        "A user with this email already exists"
+    );
+    assert!(store.account_by_name("Other").await.unwrap().is_none());
+
+    let unknown = admin::add_user(
+        &*store,
+        &clock,
+        "Nope",
+        "mia@acme.test",
+        "Mia",
+        "member",
+        ok_password,
+    )
+    .await;
+    assert!(unknown
+        .unwrap_err()
+        .to_string()
+        .contains("no account is named \"Nope\""));
+    let bad_role = admin::add_user(
+        &*store,
+        &clock,
+        "Acme",
+        "mia@acme.test",
+        "Mia",
+        "superuser",
+        ok_password,
+    )
+    .await;
+    assert!(bad_role.unwrap_err().field("role").is_some());
+    let bad_email = admin::add_user(
+        &*store,
+        &clock,
+        "Acme",
+        "not-an-email",
+        "Mia",
+        "member",
+        ok_password,
+    )
+    .await;
+    assert!(bad_email.unwrap_err().field("email").is_some());
+    assert!(store.user_by_email("mia@acme.test").await.unwrap().is_none());
+}
+
+fn run_cli(db: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_session-console"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("LOG_LEVEL", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("binary finishes");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn binary_reads_passwords_from_stdin_and_fails_in_one_line() {
+    let dir = std::env::temp_dir().join(format!("sc-cli-{}", uuid::Uuid::new_v4().simple()));
+    let db = format!("sqlite:{}", dir.join("cli.db").display());
+
+    let (ok, out, _) = run_cli(
+        &db,
+        &[
+            "create-account",
+            "--name",
+            "Acme",
+            "--owner-email",
+            "o@acme.test",
+            "--owner-name",
+            "Olivia",
+        ],
+        "a long enough password\n",
+    );
+    assert!(ok && out.contains("created account \"Acme\""), "{out}");
+
+    let (ok, _, err) = run_cli(
+        &db,
+        &[
+            "add-user",
+            "--account",
+            "Acme",
+            "--email",
+            "m@acme.test",
+            "--name",
+            "Mia",
+        ],
+        "\n",
+    );
+    assert!(!ok);
+    assert_eq!(err.trim(), "error: Enter a password");
+
+    let (ok, _, err) = run_cli(
+        &db,
+        &[
+            "add-user",
+            "--account",
+            "Missing",
+            "--email",
+            "m@acme.test",
+            "--name",
+            "Mia",
+        ],
+        "a long enough password\n",
+    );
+    assert!(!ok);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let (ok, out, _) = run_cli(
+        &db,
+        &[
+            "add-user",
+            "--account",
+            "Acme",
+            "--email",
+            "m@acme.test",
+            "--name",
+            "Mia",
+            "--role",
+            "administrator",
+        ],
+        "a long enough password\n",
+    );
+    assert!(ok, "{out}");
+    let (ok, _, err) = run_cli(
+        &db,
+        &[
+            "add-user",
+            "--account",
+            "Acme",
+            "--email",
+            "m@acme.test",
+            "--name",
+            "Mia",
+        ],
+        "a long enough password\n",
+    );
+    assert!(!ok);
+    assert_eq!(err.trim(), "error: This user is already a member of the account");
+    let _ = std::fs::remove_dir_all(dir);
+}
