@@ -74,3 +74,25 @@ pub struct AuditEvent {
     pub details: String,
     pub occurred_at: DateTime<Utc>,
 }
+
+/// Who is calling: the result of a successful session check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    pub account_id: Uuid,
+    pub role: Role,
+    pub display_name: String,
+    pub email: String,
+    pub account_name: String,
+    pub kind: SessionKind,
+    pub signed_in_at: DateTime<Utc>,
+}
+
+/// An account offered at sign-in to a person who belongs to several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountChoice {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+}

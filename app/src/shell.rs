@@ -1,7 +1,7 @@
-use crate::pages::{NotFound, SignInPage};
+use crate::pages::{ConsoleLayout, HomePage, NotFound, SignInPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
@@ -34,8 +34,10 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| format!("{text} | Session Console")/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/") view=|| view! { <Redirect path="/signin"/> } ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=SignInPage/>
+                <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage/>
+                </ParentRoute>
             </Routes>
         </Router>
     }

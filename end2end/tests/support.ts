@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { expect, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 
@@ -10,4 +11,61 @@ export async function hydrated(page: Page) {
 export async function expectNoA11yViolations(page: Page) {
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   expect(results.violations, JSON.stringify(results.violations, null, 2)).toEqual([]);
+}
+
+export interface Person {
+  email: string;
+  name: string;
+}
+
+export interface TestAccount {
+  name: string;
+  password: string;
+  owner: Person;
+  admin: Person;
+  member: Person;
+}
+
+let counter = 0;
+/** A name no other test of this run uses, so tests share one database without clashing. */
+export function uniqueName(stem: string): string {
+  counter += 1;
+  return `${stem}${Date.now().toString(36)}${counter}`;
+}
+
+/** Runs the server's admin command line against the test database. */
+export function adminCli(args: string[], stdin = ""): string {
+  const bin = process.env.SC_BIN;
+  if (!bin) throw new Error("SC_BIN is not set: run the suite through scripts/e2e.sh");
+  return execFileSync(bin, args, { input: stdin, env: { ...process.env, LOG_LEVEL: "error" } }).toString();
+}
+
+/** Creates an account with an owner, an administrator and a member through the admin CLI. */
+export function createAccount(name: string): TestAccount {
+  const slug = name.toLowerCase();
+  const password = "correct horse battery";
+  const person = (who: string, label: string): Person => ({ email: `${who}@${slug}.test`, name: `${label} ${name}` });
+  const account: TestAccount = {
+    name,
+    password,
+    owner: person("owner", "Olivia"),
+    admin: person("admin", "Adam"),
+    member: person("member", "Mia"),
+  };
+  adminCli(["create-account", "--name", name, "--owner-email", account.owner.email, "--owner-name", account.owner.name], `${password}\n`);
+  adminCli(["add-user", "--account", name, "--email", account.admin.email, "--name", account.admin.name, "--role", "administrator"], `${password}\n`);
+  adminCli(["add-user", "--account", name, "--email", account.member.email, "--name", account.member.name, "--role", "member"], `${password}\n`);
+  return account;
+}
+
+/** Signs in through the sign-in page and waits for the console. */
+export async function signIn(page: Page, email: string, password: string) {
+  await page.goto("/signin");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
+  await expect(page.getByRole("button", { name: /Avatar menu/ })).toBeVisible();
 }

@@ -46,6 +46,10 @@ pub struct Config {
     #[arg(long, env = "LOG_LEVEL", default_value = "info,sqlx=warn", global = true)]
     pub log_level: String,
 
+    /// Days an ended session stays listed (under Ended) before the sweep deletes it.
+    #[arg(long, env = "SESSION_RETENTION_DAYS", default_value_t = 30, global = true)]
+    pub session_retention_days: u32,
+
     /// Folder with the built site: `pkg/` (wasm, JavaScript, CSS) and the public assets.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
     pub site_root: String,

@@ -1,12 +1,15 @@
 //! The HTTP server: the Leptos app, its server functions and the JSON API on one router.
 
 pub mod admin;
+pub mod api;
 pub mod config;
 pub mod demo;
 
+use app::ssr::auth::session_layer;
 use app::ssr::{AppState, Clock, SecurityConfig};
 use app::store::DynStore;
 use app::{shell, App};
+use axum::middleware;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::{provide_context, LeptosOptions};
@@ -44,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health))
+        .merge(api::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -51,6 +55,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // The session check runs in front of every route.
+        .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -83,6 +83,7 @@ async fn serve(
         trusted_proxy_header: config.trusted_proxy_header.clone(),
     };
     let state = server::app_state(store, clock, security, &config.site_root, config.listen);
+    tokio::spawn(sweep_forever(state.clone(), config.session_retention_days));
     let app = server::router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -95,6 +96,21 @@ async fn serve(
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     Ok(())
+}
+
+/// Records sessions that expired unnoticed and deletes long-ended ones, every few
+/// minutes. Every process may run it: each step is idempotent.
+async fn sweep_forever(state: app::ssr::AppState, retention_days: u32) {
+    let retention = chrono::Duration::days(i64::from(retention_days));
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        match app::ssr::sessions::sweep(&state, retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(changed = n, "session sweep"),
+            Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        }
+    }
 }
 
 /// Keeps passwords in a database URL out of error messages.

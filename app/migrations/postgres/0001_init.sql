@@ -71,3 +71,21 @@ CREATE TABLE audit_events (
     occurred_at     TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX audit_events_by_account ON audit_events (account_id, occurred_at);
+
+-- CLI credentials besides the current refresh token (kept in login_sessions.token_hash):
+-- short-lived access tokens, and retired refresh tokens kept to detect their reuse.
+CREATE TABLE session_tokens (
+    token_hash  BYTEA PRIMARY KEY,
+    session_id  UUID NOT NULL REFERENCES login_sessions (id) ON DELETE CASCADE,
+    purpose     TEXT NOT NULL CHECK (purpose IN ('access', 'retired_refresh')),
+    expires_at  TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX session_tokens_by_session ON session_tokens (session_id);
+
+-- Failed sign-ins per email and per client address, in the database so that the
+-- throttle survives restarts and spans server processes.
+CREATE TABLE sign_in_throttle (
+    key                TEXT PRIMARY KEY,
+    failures           BIGINT NOT NULL,
+    window_started_at  TIMESTAMPTZ NOT NULL
+);

@@ -73,3 +73,21 @@ CREATE TABLE audit_events (
     occurred_at     TEXT NOT NULL
 );
 CREATE INDEX audit_events_by_account ON audit_events (account_id, occurred_at);
+
+-- CLI credentials besides the current refresh token (kept in login_sessions.token_hash):
+-- short-lived access tokens, and retired refresh tokens kept to detect their reuse.
+CREATE TABLE session_tokens (
+    token_hash  BLOB PRIMARY KEY NOT NULL,
+    session_id  BLOB NOT NULL REFERENCES login_sessions (id) ON DELETE CASCADE,
+    purpose     TEXT NOT NULL CHECK (purpose IN ('access', 'retired_refresh')),
+    expires_at  TEXT NOT NULL
+);
+CREATE INDEX session_tokens_by_session ON session_tokens (session_id);
+
+-- Failed sign-ins per email and per client address, in the database so that the
+-- throttle survives restarts and spans server processes.
+CREATE TABLE sign_in_throttle (
+    key                TEXT PRIMARY KEY NOT NULL,
+    failures           INTEGER NOT NULL,
+    window_started_at  TEXT NOT NULL
+);

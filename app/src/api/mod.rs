@@ -1,2 +1,4 @@
 //! Server functions: each authenticates, authorises and makes one call into the
-//! domain and store. Their `ssr`-only halves live in `crate::ssr`.
+//! engine or store. Their `ssr`-only helpers live in `crate::ssr`.
+
+pub mod auth;

@@ -1,1 +1,18 @@
 //! Small reusable console components.
+
+pub mod header;
+pub mod menu;
+
+pub use header::ConsoleHeader;
+pub use menu::{MenuAction, MenuButton, MenuItem};
+
+/// Reloads the page after the server answered 401: the page load then goes through the
+/// session check, which sends the browser to the sign-in page saying why.
+pub fn reload_if_signed_out(error: &crate::AppError) {
+    if matches!(error, crate::AppError::Unauthorized { .. }) {
+        #[cfg(feature = "hydrate")]
+        if let Ok(location) = leptos::prelude::window().location().pathname() {
+            let _ = leptos::prelude::window().location().assign(&location);
+        }
+    }
+}

@@ -1,5 +1,44 @@
 //! Checks on what a person types to identify themselves.
 
+use std::fmt;
+
+/// A password in transit from a form to the verifier. Its `Debug` is redacted and its
+/// serde impls are written by hand, so it never lands in a log by accident.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(s: impl Into<String>) -> Self {
+        Password(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+impl serde::Serialize for Password {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Password {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Password)
+    }
+}
+
 /// Lower-cases and trims an email address and checks its rough shape.
 /// Identity is one email per person, compared case-insensitively.
 pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
@@ -53,6 +92,11 @@ pub fn validate_password(raw: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_do_not_show_in_debug_output() {
+        assert_eq!(format!("{:?}", Password::new("hunter2")), "Password(<redacted>)");
+    }
 
     #[test]
     fn emails_are_normalized() {

@@ -1,5 +1,7 @@
+mod console;
 mod not_found;
 mod sign_in;
 
+pub use console::{use_caller, ConsoleLayout, HomePage};
 pub use not_found::NotFound;
 pub use sign_in::SignInPage;

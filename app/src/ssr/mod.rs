@@ -1,7 +1,10 @@
 //! Server-only parts of the application: state, clock, credentials.
 
+pub mod auth;
 pub mod clock;
 pub mod crypto;
+pub mod server_fn;
+pub mod sessions;
 pub mod state;
 
 pub use clock::{Clock, ManualClock, SystemClock};

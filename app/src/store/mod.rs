@@ -8,6 +8,7 @@ pub mod testing;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
+use crate::domain::throttle::Failures;
 use crate::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
 use crate::model::{Account, AuditEvent, LoginSession, Membership, User};
 use async_trait::async_trait;
@@ -104,6 +105,45 @@ pub struct AccountRole {
     pub role: Role,
 }
 
+/// What the session check needs, read in one query: the session, the holder's role
+/// and names, and the account's current limits. Ended sessions are returned too, so
+/// the check can say why a credential stopped working.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionContext {
+    pub session_id: Uuid,
+    pub account_id: Uuid,
+    pub user_id: Uuid,
+    #[sqlx(try_from = "String")]
+    pub kind: SessionKind,
+    pub created_at: DateTime<Utc>,
+    pub last_active_at: DateTime<Utc>,
+    pub last_ip: String,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub display_name: String,
+    pub email: String,
+    pub account_name: String,
+    pub inactivity_secs: Option<i64>,
+    pub max_duration_secs: Option<i64>,
+    pub concurrent_limit: Option<i64>,
+}
+
+impl SessionContext {
+    pub fn settings(&self) -> LoginSessionSettings {
+        LoginSessionSettings {
+            inactivity_secs: self.inactivity_secs,
+            max_duration_secs: self.max_duration_secs,
+            concurrent_limit: self.concurrent_limit,
+        }
+    }
+
+    pub fn end_reason(&self) -> Option<EndReason> {
+        self.end_reason.as_deref().and_then(|r| r.parse().ok())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewAuditEvent {
     pub account_id: Uuid,
@@ -161,6 +201,14 @@ pub trait Store: Send + Sync + 'static {
     async fn accounts_of_user(&self, user_id: Uuid) -> StoreResult<Vec<AccountRole>>;
 
     async fn login_session_settings(&self, account_id: Uuid) -> StoreResult<LoginSessionSettings>;
+    /// Replaces the account's limits and records who changed what, in one transaction.
+    async fn update_login_session_settings(
+        &self,
+        account_id: Uuid,
+        settings: &LoginSessionSettings,
+        by: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession>;
     /// Records activity: last-active time and address. Callers throttle it (see
@@ -179,6 +227,60 @@ pub trait Store: Send + Sync + 'static {
     /// Ends a session and records an audit event in one transaction. Returns whether this
     /// call ended it: ending an ended session changes nothing and is not an error.
     async fn end_session(&self, account_id: Uuid, id: Uuid, end: &SessionEnd) -> StoreResult<bool>;
+
+    /// The hot path: a browser cookie's or a current refresh token's hash to its session
+    /// context. One query over unique and primary-key indexes.
+    async fn session_by_token(
+        &self,
+        hash: &TokenHash,
+        kind: SessionKind,
+    ) -> StoreResult<Option<SessionContext>>;
+    /// The hot path for API calls: an access token that has not expired at `now`.
+    async fn session_by_access_token(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionContext>>;
+    /// The (account, session) a rotated-away refresh token belonged to, to detect reuse.
+    async fn session_by_retired_refresh(&self, hash: &TokenHash) -> StoreResult<Option<(Uuid, Uuid)>>;
+    async fn add_access_token(
+        &self,
+        session_id: Uuid,
+        hash: &TokenHash,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Replaces a CLI session's refresh token if `old` is still the current one, keeping
+    /// `old` as retired until `retired_until`. Returns false when another rotation won.
+    async fn rotate_refresh_token(
+        &self,
+        session_id: Uuid,
+        old: &TokenHash,
+        new: &TokenHash,
+        retired_until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Failed sign-ins recorded under each of `keys` (at most two: email and address).
+    async fn sign_in_failures(&self, keys: [&str; 2]) -> StoreResult<Vec<(String, Failures)>>;
+    /// Counts one failure; a window that started before `window_cut` starts again at `now`.
+    async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window_cut: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+
+    /// Every account's id and limits, for the expiry sweep.
+    async fn accounts_settings(&self) -> StoreResult<Vec<(Uuid, LoginSessionSettings)>>;
+    /// Sessions of an account past the cut-offs but not yet recorded as ended.
+    async fn unrecorded_expired(
+        &self,
+        account_id: Uuid,
+        live: Liveness,
+        limit: i64,
+    ) -> StoreResult<Vec<LoginSession>>;
+    /// Deletes sessions that ended before `ended_before` and access tokens expired at `now`.
+    async fn purge(&self, ended_before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
 
     async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()>;
     /// The account's latest audit events, newest first.
@@ -215,6 +317,25 @@ fn session_end_event(account_id: Uuid, session: &LoginSession, end: &SessionEnd)
             "ip": session.last_ip,
         }),
         occurred_at: end.at,
+    }
+}
+
+/// The audit event for a settings change: old and new values side by side.
+fn settings_event(
+    account_id: Uuid,
+    old: &LoginSessionSettings,
+    new: &LoginSessionSettings,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        account_id,
+        actor_user_id: Some(by),
+        action: "settings.login_session.updated",
+        target_user_id: None,
+        session_id: None,
+        details: serde_json::json!({ "old": old, "new": new }),
+        occurred_at: now,
     }
 }
 

@@ -11,6 +11,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 const SESSION_COLUMNS: &str = "id, account_id, user_id, kind, created_at, last_active_at, expires_at, \
      ip, last_ip, user_agent, ended_at, ended_by, end_reason";
 
+/// The session check's columns and joins: every join is on a primary key.
+const CONTEXT_SELECT: &str = "SELECT s.id AS session_id, s.account_id, s.user_id, s.kind, s.created_at, \
+     s.last_active_at, s.last_ip, s.ended_at, s.end_reason, m.role, u.display_name, u.email, \
+     a.name AS account_name, st.inactivity_secs, st.max_duration_secs, st.concurrent_limit";
+const CONTEXT_JOINS: &str = "JOIN memberships m ON m.account_id = s.account_id AND m.user_id = s.user_id \
+     JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = s.account_id \
+     JOIN account_settings st ON st.account_id = s.account_id";
+
 pub struct SqliteStore {
     pool: SqlitePool,
 }
@@ -182,6 +190,44 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn update_login_session_settings(
+        &self,
+        account_id: Uuid,
+        settings: &LoginSessionSettings,
+        by: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let old: Option<(Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT inactivity_secs, max_duration_secs, concurrent_limit FROM account_settings \
+             WHERE account_id = $1",
+        )
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (inactivity_secs, max_duration_secs, concurrent_limit) = old.ok_or(StoreError::NotFound)?;
+        let old = LoginSessionSettings {
+            inactivity_secs,
+            max_duration_secs,
+            concurrent_limit,
+        };
+        sqlx::query(
+            "UPDATE account_settings SET inactivity_secs = $2, max_duration_secs = $3, concurrent_limit = $4, \
+             updated_at = $5, updated_by = $6 WHERE account_id = $1",
+        )
+        .bind(account_id)
+        .bind(settings.inactivity_secs)
+        .bind(settings.max_duration_secs)
+        .bind(settings.concurrent_limit)
+        .bind(now)
+        .bind(by)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, &settings_event(account_id, &old, settings, by, now)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession> {
         let sql = format!(
             "INSERT INTO login_sessions (id, token_hash, account_id, user_id, kind, created_at, \
@@ -269,6 +315,206 @@ impl Store for SqliteStore {
         insert_audit(&mut tx, &session_end_event(account_id, &session, end)).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn session_by_token(
+        &self,
+        hash: &TokenHash,
+        kind: SessionKind,
+    ) -> StoreResult<Option<SessionContext>> {
+        let sql = format!(
+            "{CONTEXT_SELECT} FROM login_sessions s {CONTEXT_JOINS} WHERE s.token_hash = $1 AND s.kind = $2"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(&hash.0[..])
+            .bind(kind.as_str())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn session_by_access_token(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionContext>> {
+        let sql = format!(
+            "{CONTEXT_SELECT} FROM session_tokens t JOIN login_sessions s ON s.id = t.session_id {CONTEXT_JOINS} \
+             WHERE t.token_hash = $1 AND t.purpose = 'access' AND t.expires_at > $2"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(&hash.0[..])
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn session_by_retired_refresh(&self, hash: &TokenHash) -> StoreResult<Option<(Uuid, Uuid)>> {
+        Ok(sqlx::query_as(
+            "SELECT s.account_id, s.id FROM session_tokens t JOIN login_sessions s ON s.id = t.session_id \
+             WHERE t.token_hash = $1 AND t.purpose = 'retired_refresh'",
+        )
+        .bind(&hash.0[..])
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn add_access_token(
+        &self,
+        session_id: Uuid,
+        hash: &TokenHash,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO session_tokens (token_hash, session_id, purpose, expires_at) VALUES ($1, $2, 'access', $3)",
+        )
+        .bind(&hash.0[..])
+        .bind(session_id)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        session_id: Uuid,
+        old: &TokenHash,
+        new: &TokenHash,
+        retired_until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        // Compare-and-swap on the current hash: of two concurrent refreshes one wins.
+        let swapped = sqlx::query(
+            "UPDATE login_sessions SET token_hash = $3 WHERE id = $1 AND token_hash = $2 AND ended_at IS NULL",
+        )
+        .bind(session_id)
+        .bind(&old.0[..])
+        .bind(&new.0[..])
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if swapped != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO session_tokens (token_hash, session_id, purpose, expires_at) \
+             VALUES ($1, $2, 'retired_refresh', $3)",
+        )
+        .bind(&old.0[..])
+        .bind(session_id)
+        .bind(retired_until)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn sign_in_failures(&self, keys: [&str; 2]) -> StoreResult<Vec<(String, Failures)>> {
+        let rows: Vec<(String, i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT key, failures, window_started_at FROM sign_in_throttle WHERE key = $1 OR key = $2",
+        )
+        .bind(keys[0])
+        .bind(keys[1])
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, count, window_started_at)| {
+                (
+                    key,
+                    Failures {
+                        count,
+                        window_started_at,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window_cut: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        // One statement, so concurrent failures are all counted.
+        sqlx::query(
+            "INSERT INTO sign_in_throttle (key, failures, window_started_at) VALUES ($1, 1, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failures = CASE WHEN sign_in_throttle.window_started_at < $3 THEN 1 \
+                               ELSE sign_in_throttle.failures + 1 END, \
+               window_started_at = CASE WHEN sign_in_throttle.window_started_at < $3 THEN $2 \
+                                        ELSE sign_in_throttle.window_started_at END",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(window_cut)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn accounts_settings(&self) -> StoreResult<Vec<(Uuid, LoginSessionSettings)>> {
+        let rows: Vec<(Uuid, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT account_id, inactivity_secs, max_duration_secs, concurrent_limit FROM account_settings",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, inactivity_secs, max_duration_secs, concurrent_limit)| {
+                (
+                    id,
+                    LoginSessionSettings {
+                        inactivity_secs,
+                        max_duration_secs,
+                        concurrent_limit,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn unrecorded_expired(
+        &self,
+        account_id: Uuid,
+        live: Liveness,
+        limit: i64,
+    ) -> StoreResult<Vec<LoginSession>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM login_sessions WHERE account_id = $1 AND ended_at IS NULL \
+             AND (last_active_at < $2 OR created_at < $3) ORDER BY last_active_at LIMIT $4"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(account_id)
+            .bind(live.idle_before)
+            .bind(live.created_before)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn purge(&self, ended_before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
+        let tokens = sqlx::query("DELETE FROM session_tokens WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let sessions = sqlx::query("DELETE FROM login_sessions WHERE ended_at < $1")
+            .bind(ended_before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(tokens + sessions)
     }
 
     async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {

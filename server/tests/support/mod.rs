@@ -59,6 +59,106 @@ impl TestApp {
     }
 }
 
+/// An account with an owner, an administrator and a member, all with `PASSWORD`.
+pub struct Seeded {
+    pub account_id: uuid::Uuid,
+    pub owner: app::model::User,
+    pub admin: app::model::User,
+    pub member: app::model::User,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub async fn seed(app: &TestApp, name: &str) -> Seeded {
+    use app::domain::Role;
+    use app::store::NewUser;
+    let hash = app::ssr::crypto::hash_password(PASSWORD.to_string())
+        .await
+        .expect("hash");
+    let slug = name.to_lowercase();
+    let user = |who: &str| NewUser {
+        email: format!("{who}@{slug}.test"),
+        display_name: format!("{who} of {name}"),
+        password_hash: hash.clone(),
+    };
+    let now = app.clock_now();
+    let (account, owner) = app
+        .store
+        .create_account_with_owner(name, &user("owner"), now)
+        .await
+        .expect("account");
+    let admin = app
+        .store
+        .create_member(account.id, &user("admin"), Role::Administrator, now)
+        .await
+        .expect("admin");
+    let member = app
+        .store
+        .create_member(account.id, &user("member"), Role::Member, now)
+        .await
+        .expect("member");
+    Seeded {
+        account_id: account.id,
+        owner,
+        admin,
+        member,
+    }
+}
+
+impl TestApp {
+    pub fn clock_now(&self) -> chrono::DateTime<Utc> {
+        use app::ssr::Clock;
+        self.clock.now()
+    }
+
+    /// A form POST as the browser's server-function client or a CLI sends it.
+    pub async fn post_form(&self, uri: &str, body: &str, cookie: Option<&str>) -> Response<Body> {
+        let mut request = Request::post(uri).header("content-type", "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        self.send(request.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+
+    pub async fn get_with(&self, uri: &str, header: (&str, &str)) -> Response<Body> {
+        let request = Request::get(uri)
+            .header(header.0, header.1)
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Signs in through the sign-in server function; returns the cookie pair to send back.
+    pub async fn sign_in(&self, email: &str) -> String {
+        let response = self
+            .post_form(
+                "/api/sign_in",
+                &format!("email={email}&password={}", PASSWORD.replace(' ', "+")),
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), 200, "sign-in of {email}");
+        session_cookie(&response).expect("a session cookie")
+    }
+}
+
+/// The `name=value` of the session cookie a response sets.
+pub fn session_cookie(response: &Response<Body>) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sc_session=") && !v.contains("Max-Age=0"))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+}
+
+pub async fn body_json(response: Response<Body>) -> serde_json::Value {
+    serde_json::from_str(&body_text(response).await).expect("a JSON body")
+}
+
 pub async fn body_text(response: Response<Body>) -> String {
     let bytes = axum::body::to_bytes(response.into_body(), 4 * 1024 * 1024)
         .await

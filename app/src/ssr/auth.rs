@@ -1,0 +1,314 @@
+//! The HTTP side of the session check: reads the credential a request presents,
+//! refuses foreign-origin writes, redirects page loads without a session, and hands
+//! the outcome to server functions and API handlers through request extensions.
+
+use super::sessions::{self, Presented, Refusal};
+use super::{AppState, SecurityConfig};
+use crate::error::AppError;
+use crate::model::Caller;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::header::{ACCEPT, AUTHORIZATION, COOKIE, HOST, LOCATION, ORIGIN, SET_COOKIE};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use std::net::SocketAddr;
+
+const COOKIE_NAME: &str = "sc_session";
+const SECURE_COOKIE_NAME: &str = "__Host-sc_session";
+
+/// What the session check concluded for this request.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// No credential was presented.
+    Anonymous,
+    Caller(Caller),
+    /// A credential was presented and refused.
+    Refused(Refusal),
+}
+
+/// Stored in the request's extensions by [`session_layer`].
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub auth: Auth,
+    pub presented: Option<Presented>,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl RequestContext {
+    /// The caller, or the 401 error that says why there is none.
+    pub fn caller(&self) -> Result<Caller, AppError> {
+        match &self.auth {
+            Auth::Caller(c) => Ok(c.clone()),
+            Auth::Refused(refusal) => Err(AppError::unauthorized(refusal.message())),
+            Auth::Anonymous => Err(AppError::unauthorized("Sign in to continue.")),
+        }
+    }
+}
+
+pub fn cookie_name(security: &SecurityConfig) -> &'static str {
+    if security.secure_cookies {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Path=/, and Secure with the `__Host-`
+/// prefix when served over HTTPS. It lasts as long as the session may.
+pub fn session_cookie(security: &SecurityConfig, token: &str, max_age_secs: i64) -> String {
+    let secure = if security.secure_cookies { "; Secure" } else { "" };
+    format!(
+        "{}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}",
+        cookie_name(security)
+    )
+}
+
+pub fn clear_cookie(security: &SecurityConfig) -> String {
+    let secure = if security.secure_cookies { "; Secure" } else { "" };
+    format!(
+        "{}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{secure}",
+        cookie_name(security)
+    )
+}
+
+fn cookie_token<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The client's address: the socket peer, or the last hop the trusted proxy recorded.
+pub fn client_ip(request: &Request, security: &SecurityConfig) -> String {
+    if let Some(header) = &security.trusted_proxy_header {
+        let forwarded = request
+            .headers()
+            .get(header.as_str())
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok());
+        if let Some(ip) = forwarded {
+            return ip.to_string();
+        }
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// A state-changing request sent by a browser from another site. Browsers label
+/// requests with `Sec-Fetch-Site` (and `Origin`); non-browser clients send neither
+/// and carry no ambient cookie, so they are not at risk.
+pub fn is_cross_site(method: &Method, headers: &HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    if let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers
+            .get(HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+        return origin_host != host;
+    }
+    false
+}
+
+/// Paths served without any check: the compiled site and static files.
+fn is_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz"
+}
+
+/// Pages anyone may open.
+fn is_public_page(path: &str) -> bool {
+    path == "/signin"
+}
+
+fn redirect(to: &str) -> Response {
+    let mut response = StatusCode::FOUND.into_response();
+    if let Ok(location) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
+}
+
+fn append_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+}
+
+/// The middleware in front of every route.
+pub async fn session_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    if is_asset(&path) {
+        return next.run(request).await;
+    }
+    if is_cross_site(request.method(), request.headers()) {
+        tracing::warn!(%path, "refused a cross-site request");
+        return (StatusCode::FORBIDDEN, "Cross-site requests are refused").into_response();
+    }
+
+    let ip = client_ip(&request, &state.security);
+    let user_agent = request
+        .headers()
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let credential = match bearer_token(request.headers()) {
+        Some(token) => Some((token.to_string(), Presented::AccessToken)),
+        None => cookie_token(request.headers(), cookie_name(&state.security))
+            .map(|token| (token.to_string(), Presented::Cookie)),
+    };
+    let auth = match &credential {
+        None => Auth::Anonymous,
+        Some((token, presented)) => match sessions::check(&state, token, *presented, &ip).await {
+            Ok(Ok(caller)) => Auth::Caller(caller),
+            Ok(Err(refusal)) => Auth::Refused(refusal),
+            Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response(),
+        },
+    };
+    let presented = credential.map(|(_, p)| p);
+    let refused_cookie = presented == Some(Presented::Cookie) && matches!(auth, Auth::Refused(_));
+
+    let is_page_load = request.method() == Method::GET
+        && !path.starts_with("/api/")
+        && request
+            .headers()
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    if is_page_load {
+        let early = match (&auth, is_public_page(&path)) {
+            (Auth::Caller(_), true) => Some(redirect("/")),
+            (Auth::Refused(refusal), false) => Some(redirect(&refusal.sign_in_url())),
+            (Auth::Anonymous, false) => Some(redirect("/signin")),
+            _ => None,
+        };
+        if let Some(mut response) = early {
+            if refused_cookie {
+                append_cookie(&mut response, &clear_cookie(&state.security));
+            }
+            return response;
+        }
+    }
+
+    request.extensions_mut().insert(RequestContext {
+        auth,
+        presented,
+        ip,
+        user_agent,
+    });
+    let mut response = next.run(request).await;
+    // Server calls leave a refused cookie in place: the page load that follows their
+    // 401 redirects to the sign-in page with the reason, and clears it then.
+    if refused_cookie && is_page_load {
+        append_cookie(&mut response, &clear_cookie(&state.security));
+    }
+    response
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::json!({ "error": self.to_string() });
+        let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(http::header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(
+                *k,
+                HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn foreign_origins_are_cross_site_for_writes_only() {
+        let foreign = headers(&[("origin", "https://evil.example"), ("host", "console.example")]);
+        assert!(is_cross_site(&Method::POST, &foreign));
+        assert!(!is_cross_site(&Method::GET, &foreign));
+        let same = headers(&[("origin", "http://console.example"), ("host", "console.example")]);
+        assert!(!is_cross_site(&Method::POST, &same));
+        assert!(is_cross_site(
+            &Method::POST,
+            &headers(&[("sec-fetch-site", "cross-site")])
+        ));
+        assert!(is_cross_site(
+            &Method::POST,
+            &headers(&[("sec-fetch-site", "same-site")])
+        ));
+        assert!(!is_cross_site(
+            &Method::POST,
+            &headers(&[("sec-fetch-site", "same-origin")])
+        ));
+        assert!(
+            !is_cross_site(&Method::POST, &headers(&[])),
+            "curl and other non-browser clients"
+        );
+    }
+
+    #[test]
+    fn cookies_are_hardened_and_named_for_the_scheme() {
+        let plain = SecurityConfig::default();
+        let cookie = session_cookie(&plain, "tok", 60);
+        assert_eq!(
+            cookie,
+            "sc_session=tok; HttpOnly; SameSite=Lax; Path=/; Max-Age=60"
+        );
+        let https = SecurityConfig {
+            secure_cookies: true,
+            trusted_proxy_header: None,
+        };
+        assert!(session_cookie(&https, "tok", 60).starts_with("__Host-sc_session=tok;"));
+        assert!(session_cookie(&https, "tok", 60).ends_with("; Secure"));
+        assert!(clear_cookie(&https).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn credentials_are_read_from_cookie_and_bearer() {
+        let h = headers(&[
+            ("cookie", "a=1; sc_session=abc; b=2"),
+            ("authorization", "Bearer xyz"),
+        ]);
+        assert_eq!(cookie_token(&h, "sc_session"), Some("abc"));
+        assert_eq!(cookie_token(&h, "__Host-sc_session"), None);
+        assert_eq!(bearer_token(&h), Some("xyz"));
+        assert_eq!(bearer_token(&headers(&[("authorization", "Basic xyz")])), None);
+    }
+}
