@@ -96,3 +96,115 @@ pub struct AccountChoice {
     pub name: String,
     pub role: Role,
 }
+
+/// How the users page is sorted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSort {
+    #[default]
+    Name,
+    LastActive,
+}
+
+impl UserSort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserSort::Name => "name",
+            UserSort::LastActive => "last_active",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        if s == "last_active" {
+            UserSort::LastActive
+        } else {
+            UserSort::Name
+        }
+    }
+}
+
+/// A member of an account as the users page and the user page show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct UserListing {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub email: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub role: Role,
+    pub member_since: DateTime<Utc>,
+    pub last_active_at: Option<DateTime<Utc>>,
+    pub active_sessions: i64,
+}
+
+/// A session with the name of whoever ended it, for session lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct SessionListing {
+    #[cfg_attr(feature = "ssr", sqlx(flatten))]
+    pub session: LoginSession,
+    pub ended_by_name: Option<String>,
+}
+
+/// How and when a listed session ended, for the Ended view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndedInfo {
+    pub at: DateTime<Utc>,
+    pub by_name: Option<String>,
+    pub reason: String,
+}
+
+/// One row of a session list, as the admin drawer and the profile show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub device: crate::domain::device::Device,
+    /// The address of the latest activity.
+    pub ip: String,
+    /// The address it signed in from.
+    pub first_ip: String,
+    pub kind: SessionKind,
+    pub signed_in_at: DateTime<Utc>,
+    pub last_active_at: DateTime<Utc>,
+    /// When it will expire if nothing ends it first (under the current settings).
+    pub expires_at: DateTime<Utc>,
+    pub ended: Option<EndedInfo>,
+    /// The session of the person looking at the list.
+    pub current: bool,
+}
+
+impl SessionRow {
+    /// "Chrome on Windows 10 from 203.0.113.24": names the row for screen readers.
+    pub fn short_description(&self) -> String {
+        format!("{} from {}", self.device.summary(), self.ip)
+    }
+}
+
+/// A session list and the server's clock, so relative times render the same on the
+/// server and in the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionList {
+    pub user_name: String,
+    pub sessions: Vec<SessionRow>,
+    /// Whether the viewer may end these sessions.
+    pub can_end: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// One page of the users table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersPage {
+    pub users: Vec<UserListing>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+    pub now: DateTime<Utc>,
+}
+
+/// The user page: the member and what the viewer may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetails {
+    pub user: UserListing,
+    pub can_end_sessions: bool,
+    pub now: DateTime<Utc>,
+}

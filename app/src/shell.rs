@@ -1,4 +1,4 @@
-use crate::pages::{ConsoleLayout, HomePage, NotFound, SignInPage};
+use crate::pages::{ConsoleLayout, HomePage, NotFound, SignInPage, UserPage, UsersPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -36,7 +36,9 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/signin") view=SignInPage/>
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("iam/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("iam/users/:id") view=UserPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

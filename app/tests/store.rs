@@ -2,10 +2,11 @@
 //! (`TEST_POSTGRES_URL` set by `make test`).
 
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
+use app::model::UserSort;
 use app::store::testing::fresh_store;
 use app::store::{
     Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd, SessionView, StoreError,
-    TokenHash,
+    TokenHash, UserQuery,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
@@ -266,7 +267,7 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
         .await
         .unwrap();
     assert_eq!(
-        active.iter().map(|s| s.id).collect::<Vec<_>>(),
+        active.iter().map(|s| s.session.id).collect::<Vec<_>>(),
         vec![second.id, first.id],
         "newest first"
     );
@@ -280,12 +281,18 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
         .sessions_of_user(acme.id, mia.id, SessionView::Active, strict)
         .await
         .unwrap();
-    assert_eq!(active.iter().map(|s| s.id).collect::<Vec<_>>(), vec![first.id]);
+    assert_eq!(
+        active.iter().map(|s| s.session.id).collect::<Vec<_>>(),
+        vec![first.id]
+    );
     let ended = store
         .sessions_of_user(acme.id, mia.id, SessionView::Ended, strict)
         .await
         .unwrap();
-    assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), vec![second.id]);
+    assert_eq!(
+        ended.iter().map(|s| s.session.id).collect::<Vec<_>>(),
+        vec![second.id]
+    );
 
     // Ending: only in the right account, once, with an audit event.
     let end = SessionEnd {
@@ -335,7 +342,10 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
         .sessions_of_user(acme.id, mia.id, SessionView::Ended, everything_live())
         .await
         .unwrap();
-    assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), vec![first.id]);
+    assert_eq!(
+        ended.iter().map(|s| s.session.id).collect::<Vec<_>>(),
+        vec![first.id]
+    );
 
     let events = store.audit_events(acme.id, 10).await.unwrap();
     assert_eq!(events.len(), 1, "one event for one end");
@@ -372,4 +382,340 @@ async fn audit_events_newest_first() {
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].occurred_at, t0() + Duration::minutes(3));
     assert_eq!(events[1].occurred_at, t0() + Duration::minutes(2));
+}
+
+#[tokio::test]
+async fn users_are_searched_sorted_paged_and_counted() {
+    let store = fresh_store().await;
+    let (acme, owner) = store
+        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
+        .await
+        .unwrap();
+    let (beta, _) = store
+        .create_account_with_owner("Beta", &person("bob@beta.test"), t0())
+        .await
+        .unwrap();
+    let mut members = Vec::new();
+    for i in 0..12 {
+        let user = NewUser {
+            display_name: format!("Zed {i:02}"),
+            ..person(&format!("zed{i:02}@acme.test"))
+        };
+        members.push(
+            store
+                .create_member(acme.id, &user, Role::Member, t0())
+                .await
+                .unwrap(),
+        );
+    }
+    let odd = NewUser {
+        display_name: "100%_Sure".into(),
+        ..person("odd@acme.test")
+    };
+    store
+        .create_member(acme.id, &odd, Role::Member, t0())
+        .await
+        .unwrap();
+    // Zed 05 has two active sessions and one ended; Zed 07 was active most recently.
+    for (seed, user, minutes) in [(10u8, 5usize, 1i64), (11, 5, 2), (12, 5, 3), (13, 7, 30)] {
+        let s = store
+            .create_session(&session_for(
+                acme.id,
+                members[user].id,
+                t0() + Duration::minutes(minutes),
+                seed,
+            ))
+            .await
+            .unwrap();
+        if seed == 12 {
+            let end = SessionEnd {
+                at: t0() + Duration::minutes(4),
+                by: Some(owner.id),
+                reason: EndReason::EndedByAdministrator,
+            };
+            store.end_session(acme.id, s.id, &end).await.unwrap();
+        }
+    }
+    let query = |search: &str, sort, offset| UserQuery {
+        search: search.into(),
+        sort,
+        offset,
+        limit: 5,
+    };
+
+    let page = store
+        .list_users(acme.id, &query("", UserSort::Name, 0), everything_live())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 14, "owner, 12 members and one more; not Beta's owner");
+    let names: Vec<_> = page.users.iter().map(|u| u.display_name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "100%_Sure",
+            "Person olivia@acme.test",
+            "Zed 00",
+            "Zed 01",
+            "Zed 02"
+        ]
+    );
+    let last = store
+        .list_users(acme.id, &query("", UserSort::Name, 10), everything_live())
+        .await
+        .unwrap();
+    assert_eq!(last.users.len(), 4);
+    assert_eq!(last.total, 14);
+
+    let zed = store
+        .list_users(acme.id, &query("ZED 0", UserSort::Name, 0), everything_live())
+        .await
+        .unwrap();
+    assert_eq!(zed.total, 10, "case-insensitive name search");
+    let by_email = store
+        .list_users(
+            acme.id,
+            &query("Zed11@ACME", UserSort::Name, 0),
+            everything_live(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        by_email
+            .users
+            .iter()
+            .map(|u| u.email.as_str())
+            .collect::<Vec<_>>(),
+        vec!["zed11@acme.test"]
+    );
+    let literal = store
+        .list_users(acme.id, &query("0%_", UserSort::Name, 0), everything_live())
+        .await
+        .unwrap();
+    assert_eq!(literal.total, 1, "% and _ are matched literally");
+    let none = store
+        .list_users(acme.id, &query("bob", UserSort::Name, 0), everything_live())
+        .await
+        .unwrap();
+    assert_eq!(
+        (none.total, none.users.len()),
+        (0, 0),
+        "other accounts' users never match"
+    );
+
+    let recent = store
+        .list_users(acme.id, &query("", UserSort::LastActive, 0), everything_live())
+        .await
+        .unwrap();
+    assert_eq!(recent.users[0].display_name, "Zed 07");
+    assert_eq!(recent.users[0].last_active_at, Some(t0() + Duration::minutes(30)));
+    assert_eq!(recent.users[1].display_name, "Zed 05");
+    assert_eq!(
+        recent.users[1].active_sessions, 2,
+        "the ended session is not counted"
+    );
+    assert_eq!(recent.users[2].last_active_at, None);
+
+    let zed5 = store
+        .member(acme.id, members[5].id, everything_live())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((zed5.active_sessions, zed5.role), (2, Role::Member));
+    assert_eq!(zed5.member_since, t0());
+    assert!(store
+        .member(beta.id, members[5].id, everything_live())
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn settings_updates_are_audited() {
+    let store = fresh_store().await;
+    let (acme, owner) = store
+        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
+        .await
+        .unwrap();
+    let new = LoginSessionSettings {
+        inactivity_secs: Some(900),
+        max_duration_secs: None,
+        concurrent_limit: Some(3),
+    };
+    store
+        .update_login_session_settings(acme.id, &new, owner.id, t0())
+        .await
+        .unwrap();
+    assert_eq!(store.login_session_settings(acme.id).await.unwrap(), new);
+    let all = store.accounts_settings().await.unwrap();
+    assert_eq!(all, vec![(acme.id, new)]);
+    let events = store.audit_events(acme.id, 5).await.unwrap();
+    assert_eq!(events[0].action, "settings.login_session.updated");
+    let details: serde_json::Value = serde_json::from_str(&events[0].details).unwrap();
+    assert_eq!(details["old"]["inactivity_secs"], serde_json::Value::Null);
+    assert_eq!(details["new"]["inactivity_secs"], 900);
+    assert!(matches!(
+        store
+            .update_login_session_settings(Uuid::new_v4(), &new, owner.id, t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn credentials_resolve_rotate_and_expire() {
+    let store = fresh_store().await;
+    let (acme, owner) = store
+        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
+        .await
+        .unwrap();
+    let cli = store
+        .create_session(&session_for(acme.id, owner.id, t0(), 1))
+        .await
+        .unwrap();
+    assert_eq!(cli.kind, SessionKind::Cli);
+
+    // The check's one query: session, role, names and settings.
+    let ctx = store
+        .session_by_token(&TokenHash([1; 32]), SessionKind::Cli)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (ctx.session_id, ctx.role, ctx.account_name.as_str()),
+        (cli.id, Role::Owner, "Acme")
+    );
+    assert_eq!(ctx.settings(), LoginSessionSettings::default());
+    assert!(store
+        .session_by_token(&TokenHash([1; 32]), SessionKind::Browser)
+        .await
+        .unwrap()
+        .is_none());
+
+    store
+        .add_access_token(cli.id, &TokenHash([7; 32]), t0() + Duration::minutes(10))
+        .await
+        .unwrap();
+    let by_access = store
+        .session_by_access_token(&TokenHash([7; 32]), t0() + Duration::minutes(9))
+        .await
+        .unwrap();
+    assert_eq!(by_access.map(|c| c.session_id), Some(cli.id));
+    assert!(store
+        .session_by_access_token(&TokenHash([7; 32]), t0() + Duration::minutes(10))
+        .await
+        .unwrap()
+        .is_none());
+
+    // Rotation is a compare-and-swap on the current refresh token.
+    assert!(store
+        .rotate_refresh_token(
+            cli.id,
+            &TokenHash([1; 32]),
+            &TokenHash([2; 32]),
+            t0() + Duration::days(1)
+        )
+        .await
+        .unwrap());
+    assert!(!store
+        .rotate_refresh_token(
+            cli.id,
+            &TokenHash([1; 32]),
+            &TokenHash([3; 32]),
+            t0() + Duration::days(1)
+        )
+        .await
+        .unwrap());
+    assert!(store
+        .session_by_token(&TokenHash([2; 32]), SessionKind::Cli)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        store
+            .session_by_retired_refresh(&TokenHash([1; 32]))
+            .await
+            .unwrap(),
+        Some((acme.id, cli.id))
+    );
+    assert_eq!(
+        store
+            .session_by_retired_refresh(&TokenHash([2; 32]))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Expired sessions are found for the sweep; ended ones are purged after retention.
+    let live = Liveness {
+        idle_before: t0() + Duration::hours(3),
+        created_before: t0() - Duration::days(1),
+    };
+    let expired = store.unrecorded_expired(acme.id, live, 10).await.unwrap();
+    assert_eq!(expired.iter().map(|s| s.id).collect::<Vec<_>>(), vec![cli.id]);
+    let end = SessionEnd {
+        at: t0() + Duration::hours(3),
+        by: None,
+        reason: EndReason::Inactivity,
+    };
+    store.end_session(acme.id, cli.id, &end).await.unwrap();
+    assert!(store
+        .unrecorded_expired(acme.id, live, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.purge(t0() + Duration::hours(2), t0()).await.unwrap(),
+        0,
+        "ended too recently, tokens valid"
+    );
+    // Purging removes the expired access token, then the session with its retired token.
+    assert_eq!(
+        store
+            .purge(t0() + Duration::days(31), t0() + Duration::days(2))
+            .await
+            .unwrap(),
+        3
+    );
+    assert!(store.session(acme.id, cli.id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn sign_in_failures_count_within_a_window() {
+    let store = fresh_store().await;
+    let cut = t0() - Duration::minutes(15);
+    for _ in 0..3 {
+        store
+            .record_sign_in_failure("email:a@x.test", t0(), cut)
+            .await
+            .unwrap();
+    }
+    store
+        .record_sign_in_failure("ip:203.0.113.1", t0(), cut)
+        .await
+        .unwrap();
+    let mut found = store
+        .sign_in_failures(["email:a@x.test", "ip:203.0.113.1"])
+        .await
+        .unwrap();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(found[0].0, "email:a@x.test");
+    assert_eq!(found[0].1.count, 3);
+    assert_eq!(found[0].1.window_started_at, t0());
+    assert_eq!(found[1].1.count, 1);
+
+    // A failure after the window starts a new one.
+    let later = t0() + Duration::minutes(20);
+    store
+        .record_sign_in_failure("email:a@x.test", later, later - Duration::minutes(15))
+        .await
+        .unwrap();
+    let found = store.sign_in_failures(["email:a@x.test", "none"]).await.unwrap();
+    assert_eq!((found[0].1.count, found[0].1.window_started_at), (1, later));
+
+    store.clear_sign_in_failures("email:a@x.test").await.unwrap();
+    assert!(store
+        .sign_in_failures(["email:a@x.test", "none"])
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -61,7 +61,11 @@ const DEVICES: [(&str, &str, SessionKind, i64, i64); 5] = [
 
 /// Creates the demo account when the database has no account yet. Returns the
 /// sign-in details to print, or `None` when the database was already in use.
-pub async fn seed_if_empty(store: &dyn Store, clock: &dyn Clock) -> Result<Option<String>, AppError> {
+pub async fn seed_if_empty(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    address: &str,
+) -> Result<Option<String>, AppError> {
     if store.has_accounts().await? {
         return Ok(None);
     }

@@ -74,7 +74,7 @@ async fn serve(
     demo: bool,
 ) -> anyhow::Result<()> {
     if demo {
-        if let Some(credentials) = demo::seed_if_empty(&*store, &*clock).await? {
+        if let Some(credentials) = demo::seed_if_empty(&*store, &*clock, &config.listen.to_string()).await? {
             println!("{credentials}");
         }
     }

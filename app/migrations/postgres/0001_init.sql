@@ -20,9 +20,13 @@ CREATE TABLE memberships (
     user_id     UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     role        TEXT NOT NULL CHECK (role IN ('owner', 'administrator', 'member')),
     created_at  TIMESTAMPTZ NOT NULL,
+    -- Latest activity of any of the member's sessions here, kept with the once-a-minute
+    -- activity write so the users page sorts by it without reading sessions.
+    last_active_at  TIMESTAMPTZ,
     PRIMARY KEY (account_id, user_id)
 );
 CREATE INDEX memberships_by_user ON memberships (user_id);
+CREATE INDEX memberships_by_activity ON memberships (account_id, last_active_at);
 CREATE UNIQUE INDEX memberships_one_owner ON memberships (account_id) WHERE role = 'owner';
 
 -- NULL means "the default" so the console can tell chosen values from inherited ones.

@@ -2,3 +2,4 @@
 //! engine or store. Their `ssr`-only helpers live in `crate::ssr`.
 
 pub mod auth;
+pub mod iam;

@@ -13,6 +13,14 @@ pub fn ConsoleHeader(caller: Caller) -> impl IntoView {
     view! {
         <header class="console-header">
             <a class="console-header__brand" href="/">"Session Console"</a>
+            <nav aria-label="Console">
+                <MenuButton label="Manage" id="manage" items=vec![MenuItem::link("Access (IAM)", "/iam/users")]>
+                    "Manage"
+                    <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">
+                        <path fill="currentColor" d="M8 11 3 6l.7-.7L8 9.6l4.3-4.3.7.7z"/>
+                    </svg>
+                </MenuButton>
+            </nav>
             <span class="console-header__spacer"></span>
             <span class="console-header__account" title="Account">{caller.account_name.clone()}</span>
             <MenuButton

@@ -1,10 +1,18 @@
 //! Small reusable console components.
 
+pub mod confirm;
+pub mod drawer;
 pub mod header;
 pub mod menu;
+pub mod sessions;
+pub mod time;
 
+pub use confirm::ConfirmDialog;
+pub use drawer::Drawer;
 pub use header::ConsoleHeader;
 pub use menu::{MenuAction, MenuButton, MenuItem};
+pub use sessions::{SessionScope, SessionsPanel};
+pub use time::RelativeTime;
 
 /// Reloads the page after the server answered 401: the page load then goes through the
 /// session check, which sends the browser to the sign-in page saying why.

@@ -53,7 +53,8 @@ pub fn describe(user_agent: &str, is_cli: bool) -> Device {
         Some(r) => (r.name.to_string(), r.os.to_string(), r.category.to_string()),
         None => (String::new(), String::new(), String::new()),
     };
-    if !known(&browser) {
+    // Command-line clients are named by their own product token ("curl", not "HTTP Library").
+    if is_cli || !known(&browser) {
         browser = user_agent
             .split(['/', ' '])
             .next()

@@ -10,5 +10,5 @@ pub mod throttle;
 
 pub use identity::{normalize_email, validate_display_name, validate_password, Password};
 pub use role::Role;
-pub use session::{EndReason, SessionKind, SessionState, SignInNotice};
+pub use session::{EndReason, SessionKind, SessionState, SessionView, SignInNotice};
 pub use settings::LoginSessionSettings;

@@ -49,6 +49,28 @@ impl TryFrom<String> for SessionKind {
     }
 }
 
+/// Which sessions a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionView {
+    #[default]
+    Active,
+    Ended,
+    All,
+}
+
+impl SessionView {
+    pub const ALL: [SessionView; 3] = [SessionView::Active, SessionView::Ended, SessionView::All];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionView::Active => "Active",
+            SessionView::Ended => "Ended",
+            SessionView::All => "All",
+        }
+    }
+}
+
 /// Why a session ended. Every end records one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

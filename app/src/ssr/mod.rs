@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod server_fn;
 pub mod sessions;
 pub mod state;
+pub mod views;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use state::{AppState, SecurityConfig};

@@ -117,7 +117,10 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> Result<SignInOutcome, App
         let active = store
             .sessions_of_user(chosen.id, user.id, SessionView::Active, liveness(&settings, now))
             .await?;
-        let by_activity: Vec<_> = active.iter().map(|s| (s.id, s.last_active_at)).collect();
+        let by_activity: Vec<_> = active
+            .iter()
+            .map(|s| (s.session.id, s.session.last_active_at))
+            .collect();
         let end = SessionEnd {
             at: now,
             by: None,
@@ -398,4 +401,37 @@ fn truncate(s: &str, max_chars: usize) -> String {
 /// Used by tests and the demo: hashes as the store sees them.
 pub fn token_hash(token: &str) -> TokenHash {
     hash_token(token)
+}
+
+/// Ends every active session of a user in an account, except `keep`. Returns how many
+/// this call ended.
+pub async fn end_all_of_user(
+    state: &AppState,
+    account_id: Uuid,
+    user_id: Uuid,
+    by: &Caller,
+    reason: EndReason,
+    keep: Option<Uuid>,
+) -> Result<u64, AppError> {
+    let now = state.clock.now();
+    let settings = state.store.login_session_settings(account_id).await?;
+    let active = state
+        .store
+        .sessions_of_user(account_id, user_id, SessionView::Active, liveness(&settings, now))
+        .await?;
+    let end = SessionEnd {
+        at: now,
+        by: Some(by.user_id),
+        reason,
+    };
+    let mut ended = 0;
+    for listing in active.iter().filter(|l| Some(l.session.id) != keep) {
+        ended += u64::from(
+            state
+                .store
+                .end_session(account_id, listing.session.id, &end)
+                .await?,
+        );
+    }
+    Ok(ended)
 }

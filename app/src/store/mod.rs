@@ -10,7 +10,9 @@ pub use sqlite::SqliteStore;
 
 use crate::domain::throttle::Failures;
 use crate::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
-use crate::model::{Account, AuditEvent, LoginSession, Membership, User};
+use crate::model::{
+    Account, AuditEvent, LoginSession, Membership, SessionListing, User, UserListing, UserSort,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::fmt;
@@ -80,13 +82,7 @@ pub struct SessionEnd {
     pub reason: EndReason,
 }
 
-/// Which sessions a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum SessionView {
-    Active,
-    Ended,
-    All,
-}
+pub use crate::domain::SessionView;
 
 /// The instants before which a session counts as expired even though no request has
 /// recorded its end yet (computed from the account settings by the domain).
@@ -94,6 +90,50 @@ pub enum SessionView {
 pub struct Liveness {
     pub idle_before: DateTime<Utc>,
     pub created_before: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    /// Matched case-insensitively against names and emails; empty matches everyone.
+    pub search: String,
+    pub sort: UserSort,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPage {
+    pub users: Vec<UserListing>,
+    pub total: i64,
+}
+
+/// `%term%` for LIKE, with LIKE's own wildcards in the term escaped.
+fn like_pattern(search: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in search.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The row of [`Store::list_users`]: a listing and the window count of all matches.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    #[sqlx(flatten)]
+    listing: UserListing,
+    total: i64,
+}
+
+fn user_page(rows: Vec<UserRow>) -> UserPage {
+    let total = rows.first().map_or(0, |r| r.total);
+    UserPage {
+        users: rows.into_iter().map(|r| r.listing).collect(),
+        total,
+    }
 }
 
 /// An account a person belongs to, with their role there.
@@ -222,7 +262,18 @@ pub trait Store: Send + Sync + 'static {
         user_id: Uuid,
         view: SessionView,
         live: Liveness,
-    ) -> StoreResult<Vec<LoginSession>>;
+    ) -> StoreResult<Vec<SessionListing>>;
+
+    /// One page of an account's members with their active-session counts, and the
+    /// number of members matching the search. One query.
+    async fn list_users(&self, account_id: Uuid, query: &UserQuery, live: Liveness) -> StoreResult<UserPage>;
+    /// One member of an account, as the users page lists them.
+    async fn member(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        live: Liveness,
+    ) -> StoreResult<Option<UserListing>>;
 
     /// Ends a session and records an audit event in one transaction. Returns whether this
     /// call ended it: ending an ended session changes nothing and is not an error.

@@ -11,6 +11,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 const SESSION_COLUMNS: &str = "id, account_id, user_id, kind, created_at, last_active_at, expires_at, \
      ip, last_ip, user_agent, ended_at, ended_by, end_reason";
 
+/// A session list's columns: the session and the name of whoever ended it.
+const LISTING_COLUMNS: &str = "s.id, s.account_id, s.user_id, s.kind, s.created_at, s.last_active_at, \
+     s.expires_at, s.ip, s.last_ip, s.user_agent, s.ended_at, s.ended_by, s.end_reason, \
+     e.display_name AS ended_by_name";
+
 /// The session check's columns and joins: every join is on a primary key.
 const CONTEXT_SELECT: &str = "SELECT s.id AS session_id, s.account_id, s.user_id, s.kind, s.created_at, \
      s.last_active_at, s.last_ip, s.ended_at, s.end_reason, m.role, u.display_name, u.email, \
@@ -234,7 +239,8 @@ impl Store for SqliteStore {
              last_active_at, expires_at, ip, last_ip, user_agent) \
              VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $8, $9) RETURNING {SESSION_COLUMNS}"
         );
-        Ok(sqlx::query_as(&sql)
+        let mut tx = self.pool.begin().await?;
+        let session: LoginSession = sqlx::query_as(&sql)
             .bind(new.id)
             .bind(&new.token_hash.0[..])
             .bind(new.account_id)
@@ -244,21 +250,47 @@ impl Store for SqliteStore {
             .bind(new.expires_at)
             .bind(&new.ip)
             .bind(&new.user_agent)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await
-            .map_err(conflict)?)
+            .map_err(conflict)?;
+        sqlx::query(
+            "UPDATE memberships SET last_active_at = $3 WHERE account_id = $1 AND user_id = $2 \
+             AND (last_active_at IS NULL OR last_active_at < $3)",
+        )
+        .bind(new.account_id)
+        .bind(new.user_id)
+        .bind(new.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(session)
     }
 
     async fn touch_session(&self, id: Uuid, at: DateTime<Utc>, ip: &str) -> StoreResult<()> {
-        sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let touched = sqlx::query(
             "UPDATE login_sessions SET last_active_at = $2, last_ip = $3 \
              WHERE id = $1 AND ended_at IS NULL AND last_active_at < $2",
         )
         .bind(id)
         .bind(at)
         .bind(ip)
-        .execute(&self.pool)
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if touched == 1 {
+            sqlx::query(
+                "UPDATE memberships SET last_active_at = $2 \
+                 WHERE account_id = (SELECT account_id FROM login_sessions WHERE id = $1) \
+                   AND user_id = (SELECT user_id FROM login_sessions WHERE id = $1) \
+                   AND (last_active_at IS NULL OR last_active_at < $2)",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -277,21 +309,81 @@ impl Store for SqliteStore {
         user_id: Uuid,
         view: SessionView,
         live: Liveness,
-    ) -> StoreResult<Vec<LoginSession>> {
+    ) -> StoreResult<Vec<SessionListing>> {
         let filter = match view {
-            SessionView::Active => "AND ended_at IS NULL AND last_active_at >= $3 AND created_at >= $4",
-            SessionView::Ended => "AND (ended_at IS NOT NULL OR last_active_at < $3 OR created_at < $4)",
+            SessionView::Active => "AND s.ended_at IS NULL AND s.last_active_at >= $3 AND s.created_at >= $4",
+            SessionView::Ended => {
+                "AND (s.ended_at IS NOT NULL OR s.last_active_at < $3 OR s.created_at < $4)"
+            }
             SessionView::All => "",
         };
         let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM login_sessions \
-             WHERE account_id = $1 AND user_id = $2 {filter} ORDER BY created_at DESC"
+            "SELECT {LISTING_COLUMNS} FROM login_sessions s LEFT JOIN users e ON e.id = s.ended_by \
+             WHERE s.account_id = $1 AND s.user_id = $2 {filter} ORDER BY s.created_at DESC"
         );
         let mut query = sqlx::query_as(&sql).bind(account_id).bind(user_id);
         if view != SessionView::All {
             query = query.bind(live.idle_before).bind(live.created_before);
         }
         Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn list_users(&self, account_id: Uuid, query: &UserQuery, live: Liveness) -> StoreResult<UserPage> {
+        let (inner, outer) = match query.sort {
+            UserSort::Name => (
+                "LOWER(u.display_name), u.id",
+                "LOWER(page.display_name), page.user_id",
+            ),
+            UserSort::LastActive => (
+                "m.last_active_at DESC NULLS LAST, LOWER(u.display_name), u.id",
+                "page.last_active_at DESC NULLS LAST, LOWER(page.display_name), page.user_id",
+            ),
+        };
+        // The page is chosen first; active sessions are counted for its rows only.
+        let sql = format!(
+            "WITH page AS ( \
+               SELECT u.id AS user_id, u.display_name, u.email, m.role, m.created_at AS member_since, \
+                      m.last_active_at, COUNT(*) OVER () AS total \
+               FROM memberships m JOIN users u ON u.id = m.user_id \
+               WHERE m.account_id = $1 \
+                 AND (LOWER(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\') \
+               ORDER BY {inner} LIMIT $3 OFFSET $4) \
+             SELECT page.*, (SELECT COUNT(*) FROM login_sessions s \
+                 WHERE s.account_id = $1 AND s.user_id = page.user_id AND s.ended_at IS NULL \
+                   AND s.last_active_at >= $5 AND s.created_at >= $6) AS active_sessions \
+             FROM page ORDER BY {outer}"
+        );
+        let rows: Vec<UserRow> = sqlx::query_as(&sql)
+            .bind(account_id)
+            .bind(like_pattern(&query.search))
+            .bind(query.limit)
+            .bind(query.offset)
+            .bind(live.idle_before)
+            .bind(live.created_before)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(user_page(rows))
+    }
+
+    async fn member(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        live: Liveness,
+    ) -> StoreResult<Option<UserListing>> {
+        Ok(sqlx::query_as(
+            "SELECT u.id AS user_id, u.display_name, u.email, m.role, m.created_at AS member_since, \
+                    m.last_active_at, (SELECT COUNT(*) FROM login_sessions s \
+                        WHERE s.account_id = m.account_id AND s.user_id = m.user_id AND s.ended_at IS NULL \
+                          AND s.last_active_at >= $3 AND s.created_at >= $4) AS active_sessions \
+             FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = $1 AND m.user_id = $2",
+        )
+        .bind(account_id)
+        .bind(user_id)
+        .bind(live.idle_before)
+        .bind(live.created_before)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn end_session(&self, account_id: Uuid, id: Uuid, end: &SessionEnd) -> StoreResult<bool> {

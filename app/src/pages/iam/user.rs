@@ -1,0 +1,77 @@
+use super::LoadError;
+use crate::api::iam::get_user;
+use crate::components::time::absolute;
+use crate::components::{Drawer, RelativeTime, SessionScope, SessionsPanel};
+use crate::model::UserDetails;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+/// A user of the account: their details, and their sessions in a drawer.
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let params = use_params_map();
+    let user_id = move || params.with(|p| p.get("id").and_then(|id| Uuid::parse_str(&id).ok()));
+    let details = Resource::new(user_id, |id| async move {
+        match id {
+            Some(id) => get_user(id).await,
+            None => Err(crate::AppError::NotFound),
+        }
+    });
+    let drawer_open = RwSignal::new(false);
+
+    let page = move |d: UserDetails| {
+        let user = d.user;
+        let name = user.display_name.clone();
+        let drawer_title = format!("Login sessions for {name}");
+        let user_id = user.user_id;
+        view! {
+            <Title text=name.clone()/>
+            <nav class="breadcrumb" aria-label="Breadcrumb">
+                <ol>
+                    <li>"Manage"</li>
+                    <li>"Access (IAM)"</li>
+                    <li><A href="/iam/users">"Users"</A></li>
+                    <li aria-current="page">{name.clone()}</li>
+                </ol>
+            </nav>
+            <h1>{name.clone()}</h1>
+            <section class="card" aria-labelledby="user-details-title">
+                <h2 id="user-details-title">"User details"</h2>
+                <dl class="details">
+                    <dt>"Email"</dt><dd>{user.email.clone()}</dd>
+                    <dt>"Role"</dt><dd>{user.role.label()}</dd>
+                    <dt>"Member since"</dt><dd>{absolute(user.member_since)}</dd>
+                    <dt>"Active sessions"</dt><dd>{user.active_sessions}</dd>
+                    <dt>"Last active"</dt>
+                    <dd>
+                        {match user.last_active_at {
+                            Some(at) => view! { <RelativeTime at now=d.now/> }.into_any(),
+                            None => "Never".into_any(),
+                        }}
+                    </dd>
+                </dl>
+                <button type="button" class="button button--primary" on:click=move |_| drawer_open.set(true)>
+                    "View sessions"
+                </button>
+            </section>
+            <Drawer open=drawer_open title=drawer_title id="sessions-drawer">
+                <SessionsPanel scope=SessionScope::User(user_id) id="user-sessions"/>
+            </Drawer>
+        }
+        .into_any()
+    };
+
+    view! {
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading user…"</p> }>
+            {move || Suspend::new(async move {
+                match details.await {
+                    Ok(d) => page(d),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,156 @@
+use super::LoadError;
+use crate::api::iam::list_users;
+use crate::components::RelativeTime;
+use crate::model::{UserSort, UsersPage as Page};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+fn page_href(search: &str, sort: UserSort, page: u32) -> String {
+    let mut href = format!("/iam/users?page={page}&sort={}", sort.as_str());
+    if !search.is_empty() {
+        href.push_str("&q=");
+        href.push_str(&js_escape(search));
+    }
+    href
+}
+
+/// Percent-encodes a query value.
+fn js_escape(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Manage > Access (IAM) > Users: the account's users, searched, sorted and paged on the server.
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        query.with(|q| {
+            let search = q.get("q").unwrap_or_default();
+            let sort = UserSort::parse(&q.get("sort").unwrap_or_default());
+            let page = q
+                .get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1)
+                .max(1);
+            (search, sort, page)
+        })
+    };
+    let users = Resource::new(params, |(search, sort, page)| list_users(search, sort, page));
+
+    let table = move |data: Page, search: String, sort: UserSort| {
+        let first = if data.total == 0 {
+            0
+        } else {
+            i64::from(data.page - 1) * i64::from(data.page_size) + 1
+        };
+        let last = (first + data.users.len() as i64 - 1).max(0);
+        let pages = ((data.total + i64::from(data.page_size) - 1) / i64::from(data.page_size)).max(1);
+        let now = data.now;
+        let prev = (data.page > 1).then(|| page_href(&search, sort, data.page - 1));
+        let next = (i64::from(data.page) < pages).then(|| page_href(&search, sort, data.page + 1));
+        let summary = if data.total == 0 {
+            String::new()
+        } else {
+            let noun = if data.total == 1 { "user" } else { "users" };
+            format!("Showing {first}–{last} of {} {noun}", data.total)
+        };
+        let empty = data.users.is_empty().then(|| {
+            let text = if search.is_empty() {
+                "This account has no users.".to_string()
+            } else {
+                format!("No users match “{search}”.")
+            };
+            view! { <p class="empty-state">{text}</p> }
+        });
+        let rows = data
+            .users
+            .into_iter()
+            .map(|u| {
+                view! {
+                    <tr>
+                        <td><A href=format!("/iam/users/{}", u.user_id)>{u.display_name.clone()}</A></td>
+                        <td>{u.email.clone()}</td>
+                        <td>{u.role.label()}</td>
+                        <td class="numeric">{u.active_sessions}</td>
+                        <td>
+                            {match u.last_active_at {
+                                Some(at) => view! { <RelativeTime at now/> }.into_any(),
+                                None => view! { <span class="muted">"Never"</span> }.into_any(),
+                            }}
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <p class="table-summary" aria-live="polite">{summary}</p>
+            {empty}
+            <div class="table-wrap">
+                <table class="data-table">
+                    <caption class="visually-hidden">"Users of this account"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col" aria-sort=if sort == UserSort::Name { "ascending" } else { "none" }>"Name"</th>
+                            <th scope="col">"Email"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col" class="numeric">"Active sessions"</th>
+                            <th scope="col" aria-sort=if sort == UserSort::LastActive { "descending" } else { "none" }>"Last active"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <nav class="pagination" aria-label="Pages of users">
+                {match prev {
+                    Some(href) => view! { <A href=href attr:class="button button--ghost">"Previous page"</A> }.into_any(),
+                    None => view! { <span class="button button--ghost" aria-disabled="true">"Previous page"</span> }.into_any(),
+                }}
+                <span>{format!("Page {} of {pages}", data.page)}</span>
+                {match next {
+                    Some(href) => view! { <A href=href attr:class="button button--ghost">"Next page"</A> }.into_any(),
+                    None => view! { <span class="button button--ghost" aria-disabled="true">"Next page"</span> }.into_any(),
+                }}
+            </nav>
+        }
+        .into_any()
+    };
+
+    view! {
+        <Title text="Users"/>
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+            <ol><li>"Manage"</li><li>"Access (IAM)"</li><li aria-current="page">"Users"</li></ol>
+        </nav>
+        <h1>"Users"</h1>
+        <Form method="GET" action="" attr:class="search-bar" attr:role="search">
+            <div class="field">
+                <label for="user-search">"Search by name or email"</label>
+                <input id="user-search" type="search" name="q" prop:value=move || params().0 maxlength="200"/>
+            </div>
+            <div class="field">
+                <label for="user-sort">"Sort by"</label>
+                <select id="user-sort" name="sort">
+                    <option value="name" selected=move || params().1 == UserSort::Name>"Name"</option>
+                    <option value="last_active" selected=move || params().1 == UserSort::LastActive>"Last active"</option>
+                </select>
+            </div>
+            <button type="submit" class="button button--primary">"Search"</button>
+        </Form>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> }>
+            {move || Suspend::new(async move {
+                let (search, sort, _) = params();
+                match users.await {
+                    Ok(data) => table(data, search, sort),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,48 @@
+//! Builds what the pages show from store records, applying the domain's rules.
+
+use crate::domain::device::describe;
+use crate::domain::session::{self, expires_at};
+use crate::domain::{LoginSessionSettings, SessionKind, SessionState};
+use crate::model::{EndedInfo, SessionListing, SessionRow};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub fn session_row(
+    listing: SessionListing,
+    settings: &LoginSessionSettings,
+    now: DateTime<Utc>,
+    viewer_session: Uuid,
+) -> SessionRow {
+    let s = listing.session;
+    let deadline = expires_at(s.created_at, s.last_active_at, settings);
+    let ended = match session::evaluate(s.created_at, s.last_active_at, s.end_reason(), settings, now) {
+        SessionState::Active => None,
+        SessionState::Ended(reason) => Some(EndedInfo {
+            at: s.ended_at.unwrap_or(now),
+            by_name: listing.ended_by_name,
+            reason: reason.label().to_string(),
+        }),
+        // Expired, but no request or sweep has recorded it yet.
+        state => Some(EndedInfo {
+            at: deadline,
+            by_name: None,
+            reason: state
+                .end_reason()
+                .map(|r| r.label())
+                .unwrap_or("Expired")
+                .to_string(),
+        }),
+    };
+    SessionRow {
+        id: s.id,
+        device: describe(&s.user_agent, s.kind == SessionKind::Cli),
+        ip: s.last_ip,
+        first_ip: s.ip,
+        kind: s.kind,
+        signed_in_at: s.created_at,
+        last_active_at: s.last_active_at,
+        expires_at: deadline,
+        ended,
+        current: s.id == viewer_session,
+    }
+}
