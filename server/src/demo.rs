@@ -131,7 +131,7 @@ pub async fn seed_if_empty(
     }
 
     let mut lines = vec![format!(
-        "Created the demo account {ACCOUNT_NAME:?}. Sign in at the address above with:"
+        "Created the demo account {ACCOUNT_NAME:?}. Sign in at http://{address}/signin with:"
     )];
     for (email, name, role) in PEOPLE {
         lines.push(format!("  {email:<22} {name:<20} {role}"));

@@ -273,3 +273,40 @@ fn binary_reads_passwords_from_stdin_and_fails_in_one_line() {
     assert_eq!(err.trim(), "error: This user is already a member of the account");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn the_demo_account_is_created_once() {
+    let store = fresh_store().await;
+    let clock = ManualClock::new(Utc::now());
+    let printed = server::demo::seed_if_empty(&*store, &clock, "127.0.0.1:3000")
+        .await
+        .unwrap()
+        .expect("created");
+    assert!(printed.contains("owner@demo.example") && printed.contains("password for all of them"));
+    let account = store
+        .account_by_name(server::demo::ACCOUNT_NAME)
+        .await
+        .unwrap()
+        .expect("demo account");
+    let admin = store.user_by_email("admin@demo.example").await.unwrap().unwrap();
+    let settings = store.login_session_settings(account.id).await.unwrap();
+    let live = app::ssr::sessions::liveness(&settings, app::ssr::Clock::now(&clock));
+    let sessions = store
+        .sessions_of_user(account.id, admin.id, app::domain::SessionView::All, live)
+        .await
+        .unwrap();
+    assert!(
+        sessions.len() >= 2,
+        "the administrator has sessions from several devices"
+    );
+    assert!(
+        sessions.iter().any(|s| s.session.ended_at.is_some()),
+        "and an ended one"
+    );
+    // A second start finds the database in use and creates nothing.
+    assert!(server::demo::seed_if_empty(&*store, &clock, "127.0.0.1:3000")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(store.accounts_settings().await.unwrap().len(), 1);
+}
