@@ -188,6 +188,8 @@ pub struct SessionList {
     pub sessions: Vec<SessionRow>,
     /// Whether the viewer may end these sessions.
     pub can_end: bool,
+    /// Whether ending several of them asks for the password first.
+    pub reauthenticate: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -207,4 +209,12 @@ pub struct UserDetails {
     pub user: UserListing,
     pub can_end_sessions: bool,
     pub now: DateTime<Utc>,
+}
+
+/// What ending one's own sessions did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndOutcome {
+    pub ended: u64,
+    /// The caller's own current session was among them: this browser is signed out.
+    pub signed_out: bool,
 }

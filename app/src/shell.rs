@@ -1,4 +1,6 @@
-use crate::pages::{ConsoleLayout, HomePage, NotFound, SignInPage, UserPage, UsersPage};
+use crate::pages::{
+    ConsoleLayout, HomePage, NotFound, ProfilePage, SettingsPage, SignInPage, UserPage, UsersPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -37,7 +39,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signin") view=SignInPage/>
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("profile") view=|| view! { <ProfilePage/> } ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("profile/sessions")
+                        view=|| view! { <ProfilePage sessions=true/> }
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("iam/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("iam/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("iam/users/:id") view=UserPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>

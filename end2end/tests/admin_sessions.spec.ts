@@ -154,7 +154,7 @@ test("End all sessions ends browser and CLI sessions; the CLI's refresh then fai
   await expect(drawer.getByRole("cell", { name: "CLI", exact: true })).toBeVisible();
   await drawer.getByRole("button", { name: "End all sessions" }).click();
   const confirm = admin.page.getByRole("alertdialog", { name: "End all sessions?" });
-  await expect(confirm).toContainText("All 2 active sessions");
+  await expect(confirm).toContainText("All 2 of this user's active sessions will end");
   await confirm.getByRole("button", { name: "End all sessions" }).click();
   await expect(drawer.getByRole("status")).toHaveText("2 sessions ended");
   await expect(drawer.getByRole("button", { name: /^Actions for session / })).toHaveCount(0);

@@ -19,6 +19,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/token", post(token))
         .route("/api/v1/auth/revoke", post(revoke))
         .route("/api/v1/me", get(me))
+        .route(
+            "/api/v1/account/settings/login-session",
+            get(get_settings).patch(patch_settings),
+        )
 }
 
 #[derive(Deserialize)]
@@ -224,5 +228,87 @@ async fn me(Extension(context): Extension<RequestContext>) -> Response {
             );
             response
         }
+    }
+}
+
+/// The stored values (`null` = default) and the values in force.
+fn settings_body(settings: &app::domain::LoginSessionSettings) -> serde_json::Value {
+    serde_json::json!({
+        "inactivity_secs": settings.inactivity_secs,
+        "max_duration_secs": settings.max_duration_secs,
+        "concurrent_limit": settings.concurrent_limit,
+        "effective": {
+            "inactivity_secs": settings.inactivity(),
+            "max_duration_secs": settings.max_duration(),
+            "concurrent_limit": settings.concurrent_limit,
+        },
+    })
+}
+
+/// The account's login-session limits; any member may read them.
+async fn get_settings(
+    State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
+) -> Response {
+    let result = async {
+        let caller = context.caller()?;
+        Ok::<_, AppError>(state.store.login_session_settings(caller.account_id).await?)
+    }
+    .await;
+    match result {
+        Ok(settings) => Json(settings_body(&settings)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Changes some of the limits: each key present replaces its value, `null` restores
+/// the default. Owner and administrators only; refused input changes nothing.
+async fn patch_settings(
+    State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
+    body: Result<Json<serde_json::Map<String, serde_json::Value>>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let result = async {
+        let caller = context.caller()?;
+        if !caller.role.can_manage_account() {
+            return Err(AppError::Forbidden);
+        }
+        let Json(body) = body.map_err(|_| AppError::invalid("body", "Send a JSON object"))?;
+        let mut settings = state.store.login_session_settings(caller.account_id).await?;
+        let mut errors = Vec::new();
+        for (key, value) in &body {
+            let field = match key.as_str() {
+                "inactivity_secs" => app::domain::settings::SettingField::Inactivity,
+                "max_duration_secs" => app::domain::settings::SettingField::MaxDuration,
+                "concurrent_limit" => app::domain::settings::SettingField::ConcurrentLimit,
+                other => {
+                    errors.push(app::error::FieldError {
+                        field: other.to_string(),
+                        message: "Unknown setting".into(),
+                    });
+                    continue;
+                }
+            };
+            match value {
+                serde_json::Value::Null => settings = settings.with(field, None),
+                serde_json::Value::Number(n) if n.as_i64().is_some() => {
+                    settings = settings.with(field, n.as_i64())
+                }
+                _ => errors.push(app::error::FieldError {
+                    field: key.clone(),
+                    message: "Must be a whole number or null (the default)".into(),
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::InvalidInput(errors));
+        }
+        let caller_for_save = caller.clone();
+        app::ssr::settings::save(&state, &caller_for_save, settings).await
+    }
+    .await;
+    match result {
+        Ok(settings) => Json(settings_body(&settings)).into_response(),
+        Err(e) => e.into_response(),
     }
 }

@@ -29,9 +29,19 @@ async fn root_sends_visitors_to_sign_in() {
 }
 
 #[tokio::test]
-async fn unknown_pages_are_404() {
+async fn unknown_pages_are_404_once_signed_in() {
     let app = test_app().await;
+    // Without a session every page leads to sign-in, so nobody learns which exist.
     let response = app.get("/no/such/page").await;
+    assert_eq!(response.status(), 302);
+    support::seed(&app, "Acme").await;
+    let cookie = app.sign_in("member@acme.test").await;
+    let request = http::Request::get("/no/such/page")
+        .header("accept", "text/html")
+        .header("cookie", &cookie)
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = app.send(request).await;
     assert_eq!(response.status(), 404);
     assert!(body_text(response).await.contains("Page not found"));
 }

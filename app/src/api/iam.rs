@@ -124,6 +124,7 @@ pub async fn user_sessions(user_id: Uuid, view: SessionView) -> Result<SessionLi
                 user_name: user.display_name,
                 sessions,
                 can_end: caller.role.can_end_sessions_of(user.role),
+                reauthenticate: false,
                 now,
             })
         }

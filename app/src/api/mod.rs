@@ -3,3 +3,5 @@
 
 pub mod auth;
 pub mod iam;
+pub mod profile;
+pub mod settings;

@@ -7,9 +7,12 @@ use leptos::prelude::*;
 #[component]
 pub fn ConsoleHeader(caller: Caller) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
-    let avatar_items = vec![MenuItem::run("Sign out", move || {
-        sign_out.dispatch(SignOut {});
-    })];
+    let avatar_items = vec![
+        MenuItem::link("Profile", "/profile"),
+        MenuItem::run("Sign out", move || {
+            sign_out.dispatch(SignOut {});
+        }),
+    ];
     view! {
         <header class="console-header">
             <a class="console-header__brand" href="/">"Session Console"</a>

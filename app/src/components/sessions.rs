@@ -6,10 +6,12 @@ use super::menu::{MenuButton, MenuItem};
 use super::reload_if_signed_out;
 use super::time::{absolute, RelativeTime};
 use crate::api::iam::{end_all_user_sessions, end_user_session, user_sessions};
+use crate::api::profile::{end_my_session, end_my_sessions, my_sessions};
 use crate::domain::device::DeviceKind;
+use crate::domain::Password;
 use crate::domain::SessionView;
 use crate::error::AppError;
-use crate::model::{SessionList, SessionRow};
+use crate::model::{EndOutcome, SessionList, SessionRow};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -18,33 +20,87 @@ use uuid::Uuid;
 pub enum SessionScope {
     /// A user of the viewer's account, as an administrator sees them.
     User(Uuid),
+    /// The viewer's own sessions, on their profile.
+    Own,
+}
+
+impl SessionScope {
+    fn current_badge(self) -> &'static str {
+        match self {
+            SessionScope::User(_) => "Current session",
+            SessionScope::Own => "This session",
+        }
+    }
 }
 
 /// What the open confirmation would end.
 #[derive(Debug, Clone, PartialEq)]
 enum Target {
     One(SessionRow),
-    All { count: usize, includes_current: bool },
+    All {
+        count: usize,
+        includes_current: bool,
+    },
+    /// Every session but the viewer's current one (own scope only).
+    Others {
+        count: usize,
+    },
+}
+
+impl Target {
+    fn is_many(&self) -> bool {
+        !matches!(self, Target::One(_))
+    }
 }
 
 async fn load(scope: SessionScope, view: SessionView) -> Result<SessionList, AppError> {
     match scope {
         SessionScope::User(user_id) => user_sessions(user_id, view).await,
+        SessionScope::Own => my_sessions(view).await,
     }
 }
 
-async fn end(scope: SessionScope, target: Target) -> Result<String, AppError> {
+fn ended_message(n: u64) -> String {
+    if n == 1 {
+        "1 session ended".to_string()
+    } else {
+        format!("{n} sessions ended")
+    }
+}
+
+/// Ends what the confirmation named; returns the status message and whether this
+/// browser was signed out by it.
+async fn end(
+    scope: SessionScope,
+    target: Target,
+    password: Option<Password>,
+) -> Result<(String, bool), AppError> {
     match (scope, target) {
         (SessionScope::User(user_id), Target::One(row)) => end_user_session(user_id, row.id)
             .await
-            .map(|()| "Session ended".to_string()),
-        (SessionScope::User(user_id), Target::All { .. }) => end_all_user_sessions(user_id).await.map(|n| {
-            if n == 1 {
-                "1 session ended".to_string()
-            } else {
-                format!("{n} sessions ended")
-            }
-        }),
+            .map(|()| ("Session ended".to_string(), row.current)),
+        (SessionScope::User(user_id), _) => end_all_user_sessions(user_id)
+            .await
+            .map(|n| (ended_message(n), false)),
+        (SessionScope::Own, Target::One(row)) => end_my_session(row.id)
+            .await
+            .map(|o| ("Session ended".to_string(), o.signed_out)),
+        (SessionScope::Own, target) => {
+            let keep_current = matches!(target, Target::Others { .. });
+            end_my_sessions(keep_current, password)
+                .await
+                .map(|EndOutcome { ended, signed_out }| (ended_message(ended), signed_out))
+        }
+    }
+}
+
+/// After the viewer ended their own current session: this browser is signed out.
+fn go_to_sign_in() {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = leptos::prelude::window()
+            .location()
+            .assign("/signin?notice=signed_out");
     }
 }
 
@@ -73,25 +129,29 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
     );
     let status = RwSignal::new(None::<String>);
     let target = RwSignal::new(None::<Target>);
-    let action_error = RwSignal::new(None::<String>);
+    let action_error = RwSignal::new(None::<AppError>);
+    let password = RwSignal::new(String::new());
+    let reauthenticate = RwSignal::new(false);
 
-    let end_action = Action::new(move |t: &Target| {
-        let t = t.clone();
-        async move { end(scope, t).await }
+    let end_action = Action::new(move |(t, password): &(Target, Option<Password>)| {
+        let (t, password) = (t.clone(), password.clone());
+        async move { end(scope, t, password).await }
     });
     // When an end finishes: close the dialog, announce, reload the list.
     Effect::new(move |_| {
         if let Some(result) = end_action.value().get() {
             match result {
-                Ok(message) => {
+                Ok((_, true)) => go_to_sign_in(),
+                Ok((message, false)) => {
                     target.set(None);
                     action_error.set(None);
+                    password.set(String::new());
                     status.set(Some(message));
                     version.update(|v| *v += 1);
                 }
                 Err(e) => {
                     reload_if_signed_out(&e);
-                    action_error.set(Some(format!("Nothing was ended: {e}")));
+                    action_error.set(Some(e));
                 }
             }
         }
@@ -100,15 +160,29 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
     let cancel = Callback::new(move |()| {
         target.set(None);
         action_error.set(None);
+        password.set(String::new());
     });
     let confirm = Callback::new(move |()| {
         if let Some(t) = target.get_untracked() {
             status.set(None);
-            end_action.dispatch(t);
+            let typed = password.get_untracked();
+            let password = (t.is_many() && !typed.is_empty()).then(|| Password::new(typed));
+            end_action.dispatch((t, password));
         }
+    });
+    let ask_password =
+        move || reauthenticate.get() && target.with(|t| t.as_ref().is_some_and(Target::is_many));
+    let password_error = move || action_error.with(|e| e.as_ref().and_then(|e| e.field("password")));
+    let general_error = Signal::derive(move || {
+        action_error.with(|e| {
+            e.as_ref()
+                .filter(|e| e.field("password").is_none())
+                .map(|e| format!("Nothing was ended: {e}"))
+        })
     });
 
     let filter_name = format!("{id}-view");
+    let id_for_password = id.clone();
     let filter = SessionView::ALL
         .into_iter()
         .map(|v| {
@@ -136,6 +210,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
     let table = move |list: SessionList| {
         let now = list.now;
         let can_end = list.can_end;
+        reauthenticate.set(list.reauthenticate);
         let active: Vec<_> = list
             .sessions
             .iter()
@@ -147,6 +222,19 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
         let shown = list.sessions.len();
         let user_name = list.user_name.clone();
         let showing = view_filter.get_untracked();
+        let others = active.iter().filter(|s| !s.current).count();
+        let end_others =
+            (scope == SessionScope::Own && others > 0 && showing != SessionView::Ended).then(|| {
+                view! {
+                    <button
+                        type="button"
+                        class="button button--ghost"
+                        on:click=move |_| target.set(Some(Target::Others { count: others }))
+                    >
+                        "End all other sessions"
+                    </button>
+                }
+            });
         let end_all = (can_end && active_count > 0 && showing != SessionView::Ended).then(|| {
             view! {
                 <button
@@ -213,7 +301,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
                                     <span class="device__kind">{device.kind.label()}</span>
                                 </span>
                             </span>
-                            {row.current.then(|| view! { <span class="badge">"Current session"</span> })}
+                            {row.current.then(|| view! { <span class="badge">{scope.current_badge()}</span> })}
                         </td>
                         <td>
                             {row.ip.clone()}
@@ -226,6 +314,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
                         <td class="actions-cell">{actions}</td>
                     </tr>
                 }
+                .into_any()
             })
             .collect_view();
         let expires_heading = if showing == SessionView::Active {
@@ -243,7 +332,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
         view! {
             <div class="toolbar">
                 <span class="toolbar__count">{if shown == 1 { "1 session".to_string() } else { format!("{shown} sessions") }}</span>
-                {end_all}
+                <span class="toolbar__actions">{end_others}{end_all}</span>
             </div>
             <div class="table-wrap">
                 <table class="data-table">
@@ -268,10 +357,12 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
 
     let confirm_title = Signal::derive(move || match target.get() {
         Some(Target::All { .. }) => "End all sessions?".to_string(),
+        Some(Target::Others { .. }) => "End all other sessions?".to_string(),
         _ => "End session?".to_string(),
     });
     let confirm_label = Signal::derive(move || match target.get() {
         Some(Target::All { .. }) => "End all sessions".to_string(),
+        Some(Target::Others { .. }) => "End other sessions".to_string(),
         _ => "End session".to_string(),
     });
     let description = move || {
@@ -287,16 +378,48 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
             })}
         }
         .into_any(),
-        Some(Target::All { count, includes_current }) => view! {
-            <p>{format!("All {count} active sessions of this user will end.")}</p>
-            <p>"They are signed out everywhere at their next request and must enter their credentials again."</p>
-            {includes_current.then(|| view! {
-                <p class="notice notice--warning">"This includes your current session: you will be signed out."</p>
-            })}
+        Some(Target::All { count, includes_current }) => {
+            let whose = if scope == SessionScope::Own { "your" } else { "this user's" };
+            view! {
+                <p>{format!("All {count} of {whose} active sessions will end.")}</p>
+                <p>"They are signed out everywhere at their next request and must enter credentials again."</p>
+                {includes_current.then(|| view! {
+                    <p class="notice notice--warning">"This includes your current session: you will be signed out here too."</p>
+                })}
+            }
+            .into_any()
+        }
+        Some(Target::Others { count }) => view! {
+            <p>{format!("Your {count} other active sessions will end. This session stays signed in.")}</p>
+            <p>"Wherever they are, they are signed out at their next request and must enter credentials again."</p>
         }
         .into_any(),
         None => ().into_any(),
     }
+    };
+    let password_field = move || {
+        let input_id = format!("{id_for_password}-password");
+        let help_id = format!("{id_for_password}-password-help");
+        ask_password().then(|| {
+            view! {
+                <div class="field">
+                    <label for=input_id.clone()>"Password"</label>
+                    <input
+                        id=input_id
+                        type="password"
+                        autocomplete="current-password"
+                        aria-describedby=help_id.clone()
+                        aria-invalid=move || password_error().is_some().to_string()
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                    <p id=help_id class="field__hint">
+                        "You signed in more than 15 minutes ago: enter your password to confirm."
+                    </p>
+                    <p class="field__error">{password_error}</p>
+                </div>
+            }
+        })
     };
 
     view! {
@@ -323,11 +446,12 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
                 title=confirm_title
                 confirm_label=confirm_label
                 pending=end_action.pending()
-                error=action_error
+                error=general_error
                 on_confirm=confirm
                 on_cancel=cancel
             >
                 {description}
+                {password_field.clone()}
             </ConfirmDialog>
         </div>
     }

@@ -299,6 +299,12 @@ mod tests {
     }
 
     #[test]
+    fn reauthentication_after_fifteen_minutes() {
+        assert!(!needs_reauthentication(t(0), t(15 * MINUTE)));
+        assert!(needs_reauthentication(t(0), t(15 * MINUTE + 1)));
+    }
+
+    #[test]
     fn touch_at_most_once_a_minute() {
         assert!(!needs_touch(t(0), t(59)));
         assert!(needs_touch(t(0), t(60)));
@@ -320,6 +326,14 @@ mod tests {
             assert_eq!(r.as_str().parse::<EndReason>(), Ok(r));
         }
     }
+}
+
+/// Ending many sessions is sensitive (ASVS 3.3.4): a session signed in longer ago than
+/// this must confirm with the password first.
+pub const REAUTHENTICATE_AFTER: Duration = Duration::minutes(15);
+
+pub fn needs_reauthentication(signed_in_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - signed_in_at > REAUTHENTICATE_AFTER
 }
 
 /// The instants before which a session counts as expired under `settings`:

@@ -59,6 +59,12 @@ pub fn HomePage() -> impl IntoView {
                 "You are signed in to " <strong>{c.account_name.clone()}</strong> " as "
                 {c.role.label().to_lowercase()} "."
             </p>
+            <ul class="links">
+                {c.role.can_manage_account().then(|| view! {
+                    <li><a href="/iam/users">"Manage users and their sessions"</a></li>
+                })}
+                <li><a href="/profile/sessions">"Review your own sessions"</a></li>
+            </ul>
         })}
     }
 }

@@ -232,7 +232,12 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::json!({ "error": self.to_string() });
+        let body = match &self {
+            AppError::InvalidInput(fields) => {
+                serde_json::json!({ "error": self.to_string(), "fields": fields })
+            }
+            _ => serde_json::json!({ "error": self.to_string() }),
+        };
         let mut response = (status, axum::Json(body)).into_response();
         if let AppError::TooManyRequests { retry_after_secs } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {

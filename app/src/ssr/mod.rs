@@ -5,6 +5,7 @@ pub mod clock;
 pub mod crypto;
 pub mod server_fn;
 pub mod sessions;
+pub mod settings;
 pub mod state;
 pub mod views;
 

@@ -435,3 +435,32 @@ pub async fn end_all_of_user(
     }
     Ok(ended)
 }
+
+/// Checks the caller's password again before a sensitive operation. Failures count
+/// towards the same throttle as sign-in, so this is no side door for guessing.
+pub async fn confirm_password(
+    state: &AppState,
+    caller: &Caller,
+    password: Option<String>,
+) -> Result<(), AppError> {
+    let Some(password) = password.filter(|p| !p.is_empty()) else {
+        return Err(AppError::invalid("password", "Enter your password to confirm"));
+    };
+    let now = state.clock.now();
+    let key = email_key(&caller.email);
+    for (_, failures) in state.store.sign_in_failures([&key, &key]).await? {
+        if let Some(retry_after_secs) = retry_after(Some(failures), throttle::MAX_PER_EMAIL, now) {
+            return Err(AppError::TooManyRequests { retry_after_secs });
+        }
+    }
+    let stored = state.store.password_hash(caller.user_id).await?;
+    if verify_password(password, stored).await? {
+        Ok(())
+    } else {
+        state
+            .store
+            .record_sign_in_failure(&key, now, now - throttle::WINDOW)
+            .await?;
+        Err(AppError::invalid("password", "The password is incorrect"))
+    }
+}

@@ -1,6 +1,8 @@
+mod settings;
 mod user;
 mod users;
 
+pub use settings::SettingsPage;
 pub use user::UserPage;
 pub use users::UsersPage;
 
@@ -14,13 +16,11 @@ pub fn LoadError(error: AppError) -> impl IntoView {
     crate::components::reload_if_signed_out(&error);
     match error {
         AppError::Forbidden => view! {
-            <leptos_meta::Title text="No access"/>
             <h1>"You don't have access to this page"</h1>
             <p>"Only the account's owner and administrators can manage users and their sessions. You can review your own sessions on your profile."</p>
         }
         .into_any(),
         AppError::NotFound => view! {
-            <leptos_meta::Title text="Not found"/>
             <h1>"User not found"</h1>
             <p>"There is no such user in this account."</p>
             <p><a href="/iam/users">"Back to users"</a></p>
@@ -31,5 +31,19 @@ pub fn LoadError(error: AppError) -> impl IntoView {
             <p role="alert" class="notice notice--error">{other.to_string()}</p>
         }
         .into_any(),
+    }
+}
+
+/// The Access (IAM) sections: Users and Settings.
+#[component]
+pub fn IamTabs(current: &'static str) -> impl IntoView {
+    let tab = move |href: &'static str, key: &'static str, label: &'static str| {
+        view! { <a href=href class="tabs__tab" aria-current=(current == key).then_some("page")>{label}</a> }
+    };
+    view! {
+        <nav class="tabs" aria-label="Access (IAM)">
+            {tab("/iam/users", "users", "Users")}
+            {tab("/iam/settings", "settings", "Settings")}
+        </nav>
     }
 }

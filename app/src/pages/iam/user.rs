@@ -28,7 +28,6 @@ pub fn UserPage() -> impl IntoView {
         let drawer_title = format!("Login sessions for {name}");
         let user_id = user.user_id;
         view! {
-            <Title text=name.clone()/>
             <nav class="breadcrumb" aria-label="Breadcrumb">
                 <ol>
                     <li>"Manage"</li>
@@ -64,7 +63,13 @@ pub fn UserPage() -> impl IntoView {
         .into_any()
     };
 
+    let title = move || match details.get() {
+        Some(Ok(d)) => d.user.display_name,
+        Some(Err(crate::AppError::Forbidden)) => "No access".to_string(),
+        _ => "User".to_string(),
+    };
     view! {
+        <Title text=title/>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading user…"</p> }>
             {move || Suspend::new(async move {
                 match details.await {

@@ -124,11 +124,15 @@ pub fn UsersPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Users"/>
+        <Title text=move || match users.get() {
+            Some(Err(crate::AppError::Forbidden)) => "No access",
+            _ => "Users",
+        }/>
         <nav class="breadcrumb" aria-label="Breadcrumb">
             <ol><li>"Manage"</li><li>"Access (IAM)"</li><li aria-current="page">"Users"</li></ol>
         </nav>
         <h1>"Users"</h1>
+        <super::IamTabs current="users"/>
         <Form method="GET" action="" attr:class="search-bar" attr:role="search">
             <div class="field">
                 <label for="user-search">"Search by name or email"</label>

@@ -1,0 +1,89 @@
+//! Manage > Access (IAM) > Settings > Login session. Everyone in the account may read
+//! the limits (so they know the rules); only the owner and administrators change them.
+
+use crate::domain::settings::SettingField;
+use crate::domain::LoginSessionSettings;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub settings: LoginSessionSettings,
+    pub can_edit: bool,
+}
+
+#[server(endpoint = "iam_settings")]
+pub async fn get_settings() -> Result<SettingsView, AppError> {
+    use crate::ssr::server_fn::{caller, respond, state};
+    respond(
+        async move {
+            let caller = caller()?;
+            let state = state()?;
+            let settings = state.store.login_session_settings(caller.account_id).await?;
+            Ok(SettingsView {
+                settings,
+                can_edit: caller.role.can_manage_account(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Changes one setting to `value` (with `unit` for durations) as typed. The server parses
+/// and checks everything itself.
+#[server(endpoint = "iam_update_setting")]
+pub async fn update_setting(
+    field: SettingField,
+    value: String,
+    unit: String,
+) -> Result<SettingsView, AppError> {
+    change_setting(field, Some(value), Some(unit)).await
+}
+
+/// Restores one setting's default.
+#[server(endpoint = "iam_reset_setting")]
+pub async fn reset_setting(field: SettingField) -> Result<SettingsView, AppError> {
+    change_setting(field, None, None).await
+}
+
+#[cfg(feature = "ssr")]
+async fn change_setting(
+    field: SettingField,
+    value: Option<String>,
+    unit: Option<String>,
+) -> Result<SettingsView, AppError> {
+    use crate::domain::settings::parse_setting;
+    use crate::error::FieldError;
+    use crate::ssr::server_fn::{caller, respond, state};
+    respond(
+        async move {
+            let caller = caller()?;
+            let state = state()?;
+            let parsed = parse_setting(field, value.as_deref(), unit.as_deref())
+                .map_err(|v| AppError::invalid(v.field, v.message))?;
+            let current = state.store.login_session_settings(caller.account_id).await?;
+            let changed = current.with(field, parsed);
+            let saved = crate::ssr::settings::save(&state, &caller, changed)
+                .await
+                .map_err(|e| match e {
+                    // A rule that involves two settings is reported on the one being edited.
+                    AppError::InvalidInput(errors) => AppError::InvalidInput(
+                        errors
+                            .into_iter()
+                            .map(|e| FieldError {
+                                field: field.key().to_string(),
+                                message: e.message,
+                            })
+                            .collect(),
+                    ),
+                    other => other,
+                })?;
+            Ok(SettingsView {
+                settings: saved,
+                can_edit: true,
+            })
+        }
+        .await,
+    )
+}

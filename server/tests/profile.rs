@@ -1,0 +1,184 @@
+//! Avatar > Profile > Sessions: a user's own sessions through the self-service server
+//! functions, which take no user id and reach nobody else's sessions.
+
+mod support;
+
+use app::domain::{EndReason, SessionKind};
+use app::ssr::sessions::token_hash;
+use chrono::Duration;
+use support::{body_json, seed, test_app, TestApp};
+use uuid::Uuid;
+
+async fn call(app: &TestApp, cookie: &str, function: &str, body: &str) -> (u16, serde_json::Value) {
+    let response = app
+        .post_form(&format!("/api/{function}"), body, Some(cookie))
+        .await;
+    (response.status().as_u16(), body_json(response).await)
+}
+
+async fn session_of(app: &TestApp, cookie: &str) -> Uuid {
+    let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or_default();
+    app.store
+        .session_by_token(&token_hash(token), SessionKind::Browser)
+        .await
+        .unwrap()
+        .unwrap()
+        .session_id
+}
+
+async fn active(app: &TestApp, cookie: &str) -> bool {
+    app.get_with("/api/v1/me", ("cookie", cookie)).await.status() == 200
+}
+
+#[tokio::test]
+async fn a_user_sees_and_ends_only_their_own_sessions() {
+    let app = test_app().await;
+    let acme = seed(&app, "Acme").await;
+    seed(&app, "Beta").await;
+    let here = app.sign_in("member@acme.test").await;
+    let laptop = app.sign_in("member@acme.test").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let stranger = app.sign_in("member@beta.test").await;
+
+    let (status, list) = call(&app, &here, "me_sessions", "view=active").await;
+    assert_eq!(status, 200);
+    let sessions = list["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "only the member's own sessions");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+
+    // Someone else's session id, in the same account or another: not found, unchanged.
+    for other in [
+        session_of(&app, &admin).await,
+        session_of(&app, &stranger).await,
+        Uuid::new_v4(),
+    ] {
+        let (status, _) = call(&app, &here, "me_end_session", &format!("session_id={other}")).await;
+        assert_eq!(status, 404);
+    }
+    assert!(active(&app, &admin).await && active(&app, &stranger).await);
+
+    let laptop_id = session_of(&app, &laptop).await;
+    let (status, outcome) = call(&app, &here, "me_end_session", &format!("session_id={laptop_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(outcome["signed_out"], false);
+    assert!(!active(&app, &laptop).await);
+    assert!(active(&app, &here).await);
+    let ended = app
+        .store
+        .session(acme.account_id, laptop_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (ended.end_reason(), ended.ended_by),
+        (Some(EndReason::EndedByUser), Some(acme.member.id))
+    );
+
+    // Ending the current session signs this browser out.
+    let here_id = session_of(&app, &here).await;
+    let response = app
+        .post_form(
+            "/api/me_end_session",
+            &format!("session_id={here_id}"),
+            Some(&here),
+        )
+        .await;
+    assert!(response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(body_json(response).await["signed_out"], true);
+    assert!(!active(&app, &here).await);
+}
+
+#[tokio::test]
+async fn end_all_other_sessions_keeps_this_one_and_end_all_signs_out() {
+    let app = test_app().await;
+    seed(&app, "Acme").await;
+    let here = app.sign_in("member@acme.test").await;
+    let second = app.sign_in("member@acme.test").await;
+    let third = app.sign_in("member@acme.test").await;
+    let colleague = app.sign_in("admin@acme.test").await;
+
+    let (status, outcome) = call(&app, &here, "me_end_sessions", "keep_current=true").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (outcome["ended"].clone(), outcome["signed_out"].clone()),
+        (serde_json::json!(2), serde_json::json!(false))
+    );
+    assert!(active(&app, &here).await);
+    assert!(!active(&app, &second).await && !active(&app, &third).await);
+    assert!(active(&app, &colleague).await, "nobody else's sessions");
+
+    let (status, outcome) = call(&app, &here, "me_end_sessions", "keep_current=false").await;
+    assert_eq!(
+        (status, outcome["signed_out"].clone()),
+        (200, serde_json::json!(true))
+    );
+    assert!(!active(&app, &here).await);
+    assert!(active(&app, &colleague).await);
+}
+
+#[tokio::test]
+async fn ending_all_asks_for_the_password_after_fifteen_minutes() {
+    let app = test_app().await;
+    seed(&app, "Acme").await;
+    let here = app.sign_in("member@acme.test").await;
+    let other = app.sign_in("member@acme.test").await;
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(
+        call(&app, &here, "me_sessions", "view=active").await.1["reauthenticate"],
+        true
+    );
+
+    let (status, error) = call(&app, &here, "me_end_sessions", "keep_current=true").await;
+    assert_eq!(status, 422);
+    let error: app::AppError = serde_json::from_value(error).unwrap();
+    assert_eq!(
+        error.field("password").as_deref(),
+        Some("Enter your password to confirm")
+    );
+    let (status, error) = call(
+        &app,
+        &here,
+        "me_end_sessions",
+        "keep_current=true&password=wrong+guess",
+    )
+    .await;
+    assert_eq!(status, 422);
+    let error: app::AppError = serde_json::from_value(error).unwrap();
+    assert_eq!(
+        error.field("password").as_deref(),
+        Some("The password is incorrect")
+    );
+    assert!(active(&app, &other).await, "nothing ended");
+
+    let (status, _) = call(
+        &app,
+        &here,
+        "me_end_sessions",
+        "keep_current=true&password=correct+horse+battery",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!active(&app, &other).await);
+}
+
+#[tokio::test]
+async fn an_administrators_end_shows_under_ended_with_name_and_reason() {
+    let app = test_app().await;
+    let acme = seed(&app, "Acme").await;
+    let member = app.sign_in("member@acme.test").await;
+    let laptop = app.sign_in("member@acme.test").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let laptop_id = session_of(&app, &laptop).await;
+    let body = format!("user_id={}&session_id={laptop_id}", acme.member.id);
+    assert_eq!(call(&app, &admin, "iam_end_session", &body).await.0, 200);
+
+    let (_, ended) = call(&app, &member, "me_sessions", "view=ended").await;
+    assert_eq!(
+        ended["sessions"][0]["ended"]["reason"],
+        "Ended by an administrator"
+    );
+    assert_eq!(ended["sessions"][0]["ended"]["by_name"], "admin of Acme");
+}

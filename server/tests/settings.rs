@@ -1,0 +1,257 @@
+//! Account login-session settings through the real router (server functions and the
+//! JSON API), on both backends, with a manual clock.
+
+mod support;
+
+use app::domain::{EndReason, LoginSessionSettings, SessionKind};
+use app::ssr::sessions::token_hash;
+use axum::body::Body;
+use chrono::Duration;
+use support::{body_json, seed, test_app, TestApp};
+
+async fn patch(app: &TestApp, cookie: &str, json: &str) -> (u16, serde_json::Value) {
+    let request = http::Request::patch("/api/v1/account/settings/login-session")
+        .header("content-type", "application/json")
+        .header("cookie", cookie)
+        .body(Body::from(json.to_string()))
+        .unwrap();
+    let response = app.send(request).await;
+    (response.status().as_u16(), body_json(response).await)
+}
+
+async fn end_reason(app: &TestApp, cookie: &str) -> Option<EndReason> {
+    let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or_default();
+    app.store
+        .session_by_token(&token_hash(token), SessionKind::Browser)
+        .await
+        .unwrap()
+        .unwrap()
+        .end_reason()
+}
+
+async fn me(app: &TestApp, cookie: &str) -> u16 {
+    app.get_with("/api/v1/me", ("cookie", cookie))
+        .await
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_shorter_maximum_ends_older_sessions_at_their_next_request() {
+    let app = test_app().await;
+    seed(&app, "Acme").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let old = app.sign_in("member@acme.test").await;
+    app.clock.advance(Duration::minutes(50));
+    assert_eq!(me(&app, &old).await, 200);
+    app.clock.advance(Duration::minutes(50));
+    let young = app.sign_in("member@acme.test").await;
+    assert_eq!(me(&app, &admin).await, 200);
+
+    let (status, body) = patch(
+        &app,
+        &admin,
+        r#"{"max_duration_secs": 5400, "inactivity_secs": 900}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["max_duration_secs"], 5400);
+    assert_eq!(
+        me(&app, &old).await,
+        401,
+        "signed in 100 minutes ago, past the new 90"
+    );
+    assert_eq!(end_reason(&app, &old).await, Some(EndReason::MaximumDuration));
+    assert_eq!(me(&app, &young).await, 200);
+
+    // The shorter inactivity limit applies too.
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(me(&app, &young).await, 401);
+    assert_eq!(end_reason(&app, &young).await, Some(EndReason::Inactivity));
+}
+
+#[tokio::test]
+async fn a_lower_concurrent_limit_applies_at_the_next_sign_in() {
+    let app = test_app().await;
+    seed(&app, "Acme").await;
+    let owner = app.sign_in("owner@acme.test").await;
+    let mut sessions = Vec::new();
+    for _ in 0..3 {
+        sessions.push(app.sign_in("member@acme.test").await);
+        app.clock.advance(Duration::minutes(2));
+    }
+    let (status, _) = patch(&app, &owner, r#"{"concurrent_limit": 2}"#).await;
+    assert_eq!(status, 200);
+    for s in &sessions {
+        assert_eq!(
+            end_reason(&app, s).await,
+            None,
+            "existing sessions live on until the next sign-in"
+        );
+    }
+    let newest = app.sign_in("member@acme.test").await;
+    assert_eq!(me(&app, &sessions[0]).await, 401);
+    assert_eq!(me(&app, &sessions[1]).await, 401);
+    assert_eq!(me(&app, &sessions[2]).await, 200);
+    assert_eq!(me(&app, &newest).await, 200);
+    assert_eq!(
+        end_reason(&app, &sessions[0]).await,
+        Some(EndReason::ConcurrentLimit)
+    );
+}
+
+#[tokio::test]
+async fn the_server_refuses_every_out_of_range_value_and_changes_nothing() {
+    let app = test_app().await;
+    let acme = seed(&app, "Acme").await;
+    let admin = app.sign_in("admin@acme.test").await;
+    for (field, value, unit) in [
+        ("inactivity", "14", "minutes"),
+        ("inactivity", "25", "hours"),
+        ("inactivity", "abc", "hours"),
+        ("inactivity", "2", "fortnights"),
+        ("inactivity", "", "hours"),
+        ("max_duration", "14", "minutes"),
+        ("max_duration", "31", "days"),
+        ("max_duration", "1.5", "days"),
+        ("max_duration", "1", "hours"),
+        ("concurrent_limit", "0", ""),
+        ("concurrent_limit", "101", ""),
+        ("concurrent_limit", "-1", ""),
+    ] {
+        let body = format!("field={field}&value={value}&unit={unit}");
+        let response = app
+            .post_form("/api/iam_update_setting", &body, Some(&admin))
+            .await;
+        assert_eq!(response.status(), 422, "{body}");
+        let error: app::AppError = serde_json::from_value(body_json(response).await).unwrap();
+        assert!(error.field(field).is_some(), "{body}: {error:?}");
+    }
+    for json in [
+        r#"{"inactivity_secs": 899}"#,
+        r#"{"inactivity_secs": 86401}"#,
+        r#"{"max_duration_secs": 2592001}"#,
+        r#"{"max_duration_secs": 1800, "inactivity_secs": 3600}"#,
+        r#"{"concurrent_limit": 0}"#,
+        r#"{"concurrent_limit": "5"}"#,
+        r#"{"idle": 900}"#,
+        r#"[1, 2]"#,
+    ] {
+        let (status, body) = patch(&app, &admin, json).await;
+        assert_eq!(status, 422, "{json}: {body}");
+    }
+    assert_eq!(
+        app.store.login_session_settings(acme.account_id).await.unwrap(),
+        LoginSessionSettings::default()
+    );
+    assert!(
+        app.store
+            .audit_events(acme.account_id, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no change, no audit"
+    );
+
+    // In range: accepted, audited with old and new values, and reset restores the default.
+    let response = app
+        .post_form(
+            "/api/iam_update_setting",
+            "field=inactivity&value=30&unit=minutes",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        app.store
+            .login_session_settings(acme.account_id)
+            .await
+            .unwrap()
+            .inactivity_secs,
+        Some(1800)
+    );
+    let events = app.store.audit_events(acme.account_id, 10).await.unwrap();
+    assert_eq!(events[0].actor_user_id, Some(acme.admin.id));
+    let details: serde_json::Value = serde_json::from_str(&events[0].details).unwrap();
+    assert_eq!(
+        (
+            details["old"]["inactivity_secs"].clone(),
+            details["new"]["inactivity_secs"].clone()
+        ),
+        (serde_json::Value::Null, serde_json::json!(1800))
+    );
+    let response = app
+        .post_form("/api/iam_reset_setting", "field=inactivity", Some(&admin))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        app.store
+            .login_session_settings(acme.account_id)
+            .await
+            .unwrap()
+            .inactivity_secs,
+        None
+    );
+}
+
+#[tokio::test]
+async fn members_read_the_settings_but_cannot_change_them() {
+    let app = test_app().await;
+    let acme = seed(&app, "Acme").await;
+    let member = app.sign_in("member@acme.test").await;
+    let response = app.post_form("/api/iam_settings", "", Some(&member)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(body_json(response).await["can_edit"], false);
+    let response = app
+        .get_with("/api/v1/account/settings/login-session", ("cookie", &member))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(body_json(response).await["effective"]["inactivity_secs"], 7200);
+
+    let (status, _) = patch(&app, &member, r#"{"inactivity_secs": 900}"#).await;
+    assert_eq!(status, 403);
+    let response = app
+        .post_form(
+            "/api/iam_update_setting",
+            "field=inactivity&value=15&unit=minutes",
+            Some(&member),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        app.store.login_session_settings(acme.account_id).await.unwrap(),
+        LoginSessionSettings::default()
+    );
+}
+
+#[tokio::test]
+async fn automation_uses_a_bearer_token_of_an_administrator() {
+    let app = test_app().await;
+    let acme = seed(&app, "Acme").await;
+    let tokens = body_json(
+        app.post_form(
+            "/api/v1/auth/token",
+            "grant_type=password&username=owner%40acme.test&password=correct+horse+battery",
+            None,
+        )
+        .await,
+    )
+    .await;
+    let request = http::Request::patch("/api/v1/account/settings/login-session")
+        .header("content-type", "application/json")
+        .header(
+            "authorization",
+            format!("Bearer {}", tokens["access_token"].as_str().unwrap()),
+        )
+        .body(Body::from(
+            r#"{"concurrent_limit": 3, "max_duration_secs": 604800}"#,
+        ))
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(response.status(), 200);
+    let stored = app.store.login_session_settings(acme.account_id).await.unwrap();
+    assert_eq!(
+        (stored.concurrent_limit, stored.max_duration_secs),
+        (Some(3), Some(604_800))
+    );
+}
