@@ -9,7 +9,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 BIN := target/release/session-console
 DEBUG_BIN := target/debug/session-console
 
-.PHONY: run test tools test-tools site server test-rust test-postgres test-e2e fmt check clean
+.PHONY: run test tools test-tools site server test-rust test-postgres test-e2e bench bench-tools fmt check clean
 
 run: tools site server
 	$(BIN) serve --demo
@@ -41,6 +41,19 @@ test-postgres:
 test-e2e: site test-tools
 	cargo build --locked -p server
 	scripts/e2e.sh $(DEBUG_BIN)
+
+# Benchmarks (not part of make test): BENCH_DB=postgres for Postgres; sizes in scripts/bench/run.py.
+BENCH_DB ?= sqlite
+bench: tools bench-tools
+	cargo build --locked --release -p server --bins
+ifeq ($(BENCH_DB),postgres)
+	BENCH_DB=postgres scripts/with-postgres.sh python3 scripts/bench/run.py
+else
+	BENCH_DB=sqlite python3 scripts/bench/run.py
+endif
+
+bench-tools:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
 check:
 	cargo check -p app --features ssr --tests

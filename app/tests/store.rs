@@ -719,3 +719,82 @@ async fn sign_in_failures_count_within_a_window() {
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn bulk_paths_write_members_and_sessions_with_history() {
+    use app::store::SeedSession;
+    let store = fresh_store().await;
+    let (acme, owner) = store
+        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
+        .await
+        .unwrap();
+    let people: Vec<NewUser> = (0..2500).map(|i| person(&format!("bulk{i}@acme.test"))).collect();
+    let ids = store
+        .create_members_bulk(acme.id, &people, Role::Member, t0())
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2500);
+    let second = store.user_by_email("bulk1@acme.test").await.unwrap().unwrap();
+    assert_eq!(second.id, ids[1]);
+    let page = store
+        .list_users(
+            acme.id,
+            &UserQuery {
+                search: String::new(),
+                sort: UserSort::Name,
+                offset: 0,
+                limit: 1,
+            },
+            everything_live(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 2501);
+
+    let sessions: Vec<SeedSession> = (0..2100u32)
+        .map(|i| {
+            let ended = i % 3 == 0;
+            let created_at = t0() + Duration::seconds(i64::from(i));
+            let mut hash = [0u8; 32];
+            hash[..4].copy_from_slice(&i.to_be_bytes());
+            SeedSession {
+                id: Uuid::new_v4(),
+                token_hash: TokenHash(hash),
+                account_id: acme.id,
+                user_id: if i < 100 { ids[0] } else { ids[(i % 2500) as usize] },
+                kind: SessionKind::Browser,
+                created_at,
+                last_active_at: created_at + Duration::minutes(1),
+                expires_at: created_at + Duration::days(1),
+                ip: "203.0.113.9".into(),
+                last_ip: "203.0.113.10".into(),
+                user_agent: "Mozilla/5.0".into(),
+                ended_at: ended.then(|| created_at + Duration::minutes(2)),
+                ended_by: ended.then_some(owner.id),
+                end_reason: ended.then_some(EndReason::EndedByAdministrator),
+            }
+        })
+        .collect();
+    assert_eq!(store.insert_sessions_bulk(&sessions).await.unwrap(), 2100);
+    let first = store
+        .sessions_of_user(acme.id, ids[0], SessionView::All, everything_live())
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 100);
+    let ended = first.iter().filter(|s| s.session.ended_at.is_some()).count();
+    assert!(ended > 30, "history is kept: {ended} ended");
+    let member = store
+        .member(acme.id, ids[0], everything_live())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        member.last_active_at,
+        first.iter().map(|s| s.session.last_active_at).max()
+    );
+    assert!(store
+        .session_by_token(&TokenHash(sessions[1].token_hash.0), SessionKind::Browser)
+        .await
+        .unwrap()
+        .is_some());
+}

@@ -50,6 +50,10 @@ pub struct Config {
     #[arg(long, env = "SESSION_RETENTION_DAYS", default_value_t = 30, global = true)]
     pub session_retention_days: u32,
 
+    /// Seconds between runs of the sweep that records unnoticed expiries and deletes old sessions.
+    #[arg(long, env = "SWEEP_INTERVAL_SECS", default_value_t = 300, global = true)]
+    pub sweep_interval_secs: u64,
+
     /// Folder with the built site: `pkg/` (wasm, JavaScript, CSS) and the public assets.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
     pub site_root: String,

@@ -83,7 +83,11 @@ async fn serve(
         trusted_proxy_header: config.trusted_proxy_header.clone(),
     };
     let state = server::app_state(store, clock, security, &config.site_root, config.listen);
-    tokio::spawn(sweep_forever(state.clone(), config.session_retention_days));
+    tokio::spawn(sweep_forever(
+        state.clone(),
+        config.session_retention_days,
+        config.sweep_interval_secs,
+    ));
     let app = server::router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -100,12 +104,14 @@ async fn serve(
 
 /// Records sessions that expired unnoticed and deletes long-ended ones, every few
 /// minutes. Every process may run it: each step is idempotent.
-async fn sweep_forever(state: app::ssr::AppState, retention_days: u32) {
+async fn sweep_forever(state: app::ssr::AppState, retention_days: u32, interval_secs: u64) {
     let retention = chrono::Duration::days(i64::from(retention_days));
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+    let period = std::time::Duration::from_secs(interval_secs.max(10));
+    // The first run waits one period, so a start-up is not slowed by it.
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         every.tick().await;
-        match app::ssr::sessions::sweep(&state, retention).await {
+        match app::ssr::sessions::sweep(&state, retention, 10_000).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(changed = n, "session sweep"),
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),

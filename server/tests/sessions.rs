@@ -525,3 +525,53 @@ async fn people_in_several_accounts_choose_one() {
     assert_eq!(me["account_name"], "Beta");
     assert_eq!(me["role"], "administrator");
 }
+
+#[tokio::test]
+async fn the_sweep_records_unnoticed_expiries_and_purges_long_ended_sessions() {
+    let app = test_app().await;
+    let acme = seed(&app, "Acme").await;
+    let idle = app.sign_in("member@acme.test").await;
+    let busy = app.sign_in("admin@acme.test").await;
+    app.clock.advance(Duration::minutes(100));
+    assert_eq!(app.get_with("/api/v1/me", ("cookie", &busy)).await.status(), 200);
+    app.clock.advance(Duration::minutes(30));
+
+    let changed = app::ssr::sessions::sweep(&app.state, Duration::days(30), 10_000)
+        .await
+        .unwrap();
+    assert_eq!(changed, 1, "only the idle session expired");
+    let ctx = app
+        .store
+        .session_by_token(&token_hash(token_of(&idle)), SessionKind::Browser)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ctx.end_reason(), Some(EndReason::Inactivity));
+    assert_eq!(app.get_with("/api/v1/me", ("cookie", &busy)).await.status(), 200);
+    let events = app.store.audit_events(acme.account_id, 10).await.unwrap();
+    assert!(events
+        .iter()
+        .any(|e| e.action == "session.ended" && e.details.contains("inactivity")));
+
+    // Ended sessions stay listed for the retention period, then go.
+    app.clock.advance(Duration::days(29));
+    app::ssr::sessions::sweep(&app.state, Duration::days(30), 10_000)
+        .await
+        .unwrap();
+    assert!(app
+        .store
+        .session_by_token(&token_hash(token_of(&idle)), SessionKind::Browser)
+        .await
+        .unwrap()
+        .is_some());
+    app.clock.advance(Duration::days(2));
+    app::ssr::sessions::sweep(&app.state, Duration::days(30), 10_000)
+        .await
+        .unwrap();
+    assert!(app
+        .store
+        .session_by_token(&token_hash(token_of(&idle)), SessionKind::Browser)
+        .await
+        .unwrap()
+        .is_none());
+}

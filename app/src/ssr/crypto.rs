@@ -25,19 +25,33 @@ pub fn hash_token(token: &str) -> TokenHash {
     TokenHash(Sha256::digest(token.as_bytes()).into())
 }
 
+/// Argon2 takes about 19 MB and tens of milliseconds per hash. At most one hash per
+/// core runs at a time, so a burst of sign-ins queues instead of exhausting memory.
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs a password computation on the blocking pool, one per core at most.
+async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let _slot = hashing_slots().acquire().await.map_err(|_| AppError::Internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!(error = %e, "password hashing task failed");
+        AppError::Internal
+    })
+}
+
 pub async fn hash_password(password: String) -> Result<PasswordHash, AppError> {
-    tokio::task::spawn_blocking(move || PasswordHash(password_auth::generate_hash(password)))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing task failed");
-            AppError::Internal
-        })
+    off_runtime(move || PasswordHash(password_auth::generate_hash(password))).await
 }
 
 /// Verifies a password. With no stored hash it still spends the time of one
 /// verification, so response time does not reveal whether an email is known.
 pub async fn verify_password(password: String, stored: Option<PasswordHash>) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || match stored {
+    off_runtime(move || match stored {
         Some(hash) => password_auth::verify_password(password, &hash.0).is_ok(),
         None => {
             let _ = password_auth::verify_password(password, dummy_hash());
@@ -45,10 +59,6 @@ pub async fn verify_password(password: String, stored: Option<PasswordHash>) -> 
         }
     })
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "password verification task failed");
-        AppError::Internal
-    })
 }
 
 fn dummy_hash() -> &'static str {

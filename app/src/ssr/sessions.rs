@@ -363,13 +363,14 @@ pub async fn sign_out(state: &AppState, caller: &Caller) -> Result<(), AppError>
     Ok(())
 }
 
-/// Records sessions that expired without a request noticing, and deletes sessions
-/// ended longer ago than `retention`. Safe to run in several processes at once.
-pub async fn sweep(state: &AppState, retention: Duration) -> Result<u64, AppError> {
+/// Records sessions that expired without a request noticing (at most `max_ends` per
+/// run, so one run never floods the database), and deletes sessions ended longer ago
+/// than `retention`. Safe to run in several processes at once: every step is idempotent.
+pub async fn sweep(state: &AppState, retention: Duration, max_ends: u64) -> Result<u64, AppError> {
     let now = state.clock.now();
     let mut recorded = 0;
     for (account_id, settings) in state.store.accounts_settings().await? {
-        loop {
+        while recorded < max_ends {
             let batch = state
                 .store
                 .unrecorded_expired(account_id, liveness(&settings, now), 500)

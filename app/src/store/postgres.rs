@@ -3,6 +3,7 @@
 use super::*;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
+use sqlx::QueryBuilder;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -404,7 +405,8 @@ impl Store for PostgresStore {
         kind: SessionKind,
     ) -> StoreResult<Option<SessionContext>> {
         let sql = format!(
-            "{CONTEXT_SELECT} FROM login_sessions s {CONTEXT_JOINS} WHERE s.token_hash = $1 AND s.kind = $2"
+            "{CONTEXT_SELECT}, NULL::timestamptz AS token_expires_at FROM login_sessions s {CONTEXT_JOINS} \
+             WHERE s.token_hash = $1 AND s.kind = $2"
         );
         Ok(sqlx::query_as(&sql)
             .bind(&hash.0[..])
@@ -419,7 +421,8 @@ impl Store for PostgresStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionContext>> {
         let sql = format!(
-            "{CONTEXT_SELECT} FROM session_tokens t JOIN login_sessions s ON s.id = t.session_id {CONTEXT_JOINS} \
+            "{CONTEXT_SELECT}, t.expires_at AS token_expires_at FROM session_tokens t \
+             JOIN login_sessions s ON s.id = t.session_id {CONTEXT_JOINS} \
              WHERE t.token_hash = $1 AND t.purpose = 'access' AND t.expires_at > $2"
         );
         Ok(sqlx::query_as(&sql)
@@ -596,6 +599,88 @@ impl Store for PostgresStore {
             .await?
             .rows_affected();
         Ok(tokens + sessions)
+    }
+
+    async fn create_members_bulk(
+        &self,
+        account_id: Uuid,
+        users: &[NewUser],
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Uuid>> {
+        let ids: Vec<Uuid> = users.iter().map(|_| Uuid::new_v4()).collect();
+        let mut tx = self.pool.begin().await?;
+        for (chunk, chunk_ids) in users.chunks(BULK_ROWS).zip(ids.chunks(BULK_ROWS)) {
+            let mut insert =
+                QueryBuilder::new("INSERT INTO users (id, email, display_name, password_hash, created_at) ");
+            insert.push_values(chunk.iter().zip(chunk_ids), |mut row, (user, id)| {
+                row.push_bind(*id)
+                    .push_bind(&user.email)
+                    .push_bind(&user.display_name)
+                    .push_bind(&user.password_hash.0)
+                    .push_bind(now);
+            });
+            insert.build().execute(&mut *tx).await.map_err(conflict)?;
+            let mut members =
+                QueryBuilder::new("INSERT INTO memberships (account_id, user_id, role, created_at) ");
+            members.push_values(chunk_ids, |mut row, id| {
+                row.push_bind(account_id)
+                    .push_bind(*id)
+                    .push_bind(role.as_str())
+                    .push_bind(now);
+            });
+            members.build().execute(&mut *tx).await.map_err(conflict)?;
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn insert_sessions_bulk(&self, sessions: &[SeedSession]) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut inserted = 0;
+        for chunk in sessions.chunks(BULK_ROWS) {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO login_sessions (id, token_hash, account_id, user_id, kind, created_at, last_active_at, \
+                 expires_at, ip, last_ip, user_agent, ended_at, ended_by, end_reason) ",
+            );
+            insert.push_values(chunk, |mut row, s| {
+                row.push_bind(s.id)
+                    .push_bind(s.token_hash.0.to_vec())
+                    .push_bind(s.account_id)
+                    .push_bind(s.user_id)
+                    .push_bind(s.kind.as_str())
+                    .push_bind(s.created_at)
+                    .push_bind(s.last_active_at)
+                    .push_bind(s.expires_at)
+                    .push_bind(&s.ip)
+                    .push_bind(&s.last_ip)
+                    .push_bind(&s.user_agent)
+                    .push_bind(s.ended_at)
+                    .push_bind(s.ended_by)
+                    .push_bind(s.end_reason.map(|r| r.as_str()));
+            });
+            inserted += insert
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict)?
+                .rows_affected();
+        }
+        let mut accounts: Vec<Uuid> = sessions.iter().map(|s| s.account_id).collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        for account_id in accounts {
+            sqlx::query(
+                "UPDATE memberships SET last_active_at = (SELECT MAX(s.last_active_at) FROM login_sessions s \
+                 WHERE s.account_id = memberships.account_id AND s.user_id = memberships.user_id) \
+                 WHERE account_id = $1",
+            )
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
     }
 
     async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {

@@ -1,7 +1,9 @@
 //! The SQLite implementation: the default, a single file next to the server.
 
+use super::cache::Lookup;
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::QueryBuilder;
 use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
@@ -26,6 +28,8 @@ const CONTEXT_JOINS: &str = "JOIN memberships m ON m.account_id = s.account_id A
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// See `cache.rs`: sound because a SQLite database has one server process.
+    cache: super::cache::SessionCache,
 }
 
 impl SqliteStore {
@@ -45,7 +49,10 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            cache: Default::default(),
+        })
     }
 }
 
@@ -230,6 +237,7 @@ impl Store for SqliteStore {
         .await?;
         insert_audit(&mut tx, &settings_event(account_id, &old, settings, by, now)).await?;
         tx.commit().await?;
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -291,6 +299,9 @@ impl Store for SqliteStore {
             .await?;
         }
         tx.commit().await?;
+        if touched == 1 {
+            self.cache.touched(id, at, ip);
+        }
         Ok(())
     }
 
@@ -406,6 +417,7 @@ impl Store for SqliteStore {
         };
         insert_audit(&mut tx, &session_end_event(account_id, &session, end)).await?;
         tx.commit().await?;
+        self.cache.invalidate();
         Ok(true)
     }
 
@@ -414,14 +426,27 @@ impl Store for SqliteStore {
         hash: &TokenHash,
         kind: SessionKind,
     ) -> StoreResult<Option<SessionContext>> {
+        let lookup = match kind {
+            SessionKind::Browser => Lookup::Browser,
+            SessionKind::Cli => Lookup::Refresh,
+        };
+        if let Some(hit) = self.cache.get(hash, lookup) {
+            return Ok(Some(hit));
+        }
+        let generation = self.cache.generation();
         let sql = format!(
-            "{CONTEXT_SELECT} FROM login_sessions s {CONTEXT_JOINS} WHERE s.token_hash = $1 AND s.kind = $2"
+            "{CONTEXT_SELECT}, NULL AS token_expires_at FROM login_sessions s {CONTEXT_JOINS} \
+             WHERE s.token_hash = $1 AND s.kind = $2"
         );
-        Ok(sqlx::query_as(&sql)
+        let found: Option<SessionContext> = sqlx::query_as(&sql)
             .bind(&hash.0[..])
             .bind(kind.as_str())
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        if let Some(context) = &found {
+            self.cache.put(hash, lookup, generation, context);
+        }
+        Ok(found)
     }
 
     async fn session_by_access_token(
@@ -429,15 +454,27 @@ impl Store for SqliteStore {
         hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionContext>> {
+        if let Some(hit) = self.cache.get(hash, Lookup::Access) {
+            return Ok(hit
+                .token_expires_at
+                .is_some_and(|expiry| expiry > now)
+                .then_some(hit));
+        }
+        let generation = self.cache.generation();
         let sql = format!(
-            "{CONTEXT_SELECT} FROM session_tokens t JOIN login_sessions s ON s.id = t.session_id {CONTEXT_JOINS} \
+            "{CONTEXT_SELECT}, t.expires_at AS token_expires_at FROM session_tokens t \
+             JOIN login_sessions s ON s.id = t.session_id {CONTEXT_JOINS} \
              WHERE t.token_hash = $1 AND t.purpose = 'access' AND t.expires_at > $2"
         );
-        Ok(sqlx::query_as(&sql)
+        let found: Option<SessionContext> = sqlx::query_as(&sql)
             .bind(&hash.0[..])
             .bind(now)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        if let Some(context) = &found {
+            self.cache.put(hash, Lookup::Access, generation, context);
+        }
+        Ok(found)
     }
 
     async fn session_by_retired_refresh(&self, hash: &TokenHash) -> StoreResult<Option<(Uuid, Uuid)>> {
@@ -499,6 +536,7 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.cache.invalidate();
         Ok(true)
     }
 
@@ -607,6 +645,88 @@ impl Store for SqliteStore {
             .await?
             .rows_affected();
         Ok(tokens + sessions)
+    }
+
+    async fn create_members_bulk(
+        &self,
+        account_id: Uuid,
+        users: &[NewUser],
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Uuid>> {
+        let ids: Vec<Uuid> = users.iter().map(|_| Uuid::new_v4()).collect();
+        let mut tx = self.pool.begin().await?;
+        for (chunk, chunk_ids) in users.chunks(BULK_ROWS).zip(ids.chunks(BULK_ROWS)) {
+            let mut insert =
+                QueryBuilder::new("INSERT INTO users (id, email, display_name, password_hash, created_at) ");
+            insert.push_values(chunk.iter().zip(chunk_ids), |mut row, (user, id)| {
+                row.push_bind(*id)
+                    .push_bind(&user.email)
+                    .push_bind(&user.display_name)
+                    .push_bind(&user.password_hash.0)
+                    .push_bind(now);
+            });
+            insert.build().execute(&mut *tx).await.map_err(conflict)?;
+            let mut members =
+                QueryBuilder::new("INSERT INTO memberships (account_id, user_id, role, created_at) ");
+            members.push_values(chunk_ids, |mut row, id| {
+                row.push_bind(account_id)
+                    .push_bind(*id)
+                    .push_bind(role.as_str())
+                    .push_bind(now);
+            });
+            members.build().execute(&mut *tx).await.map_err(conflict)?;
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn insert_sessions_bulk(&self, sessions: &[SeedSession]) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut inserted = 0;
+        for chunk in sessions.chunks(BULK_ROWS) {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO login_sessions (id, token_hash, account_id, user_id, kind, created_at, last_active_at, \
+                 expires_at, ip, last_ip, user_agent, ended_at, ended_by, end_reason) ",
+            );
+            insert.push_values(chunk, |mut row, s| {
+                row.push_bind(s.id)
+                    .push_bind(s.token_hash.0.to_vec())
+                    .push_bind(s.account_id)
+                    .push_bind(s.user_id)
+                    .push_bind(s.kind.as_str())
+                    .push_bind(s.created_at)
+                    .push_bind(s.last_active_at)
+                    .push_bind(s.expires_at)
+                    .push_bind(&s.ip)
+                    .push_bind(&s.last_ip)
+                    .push_bind(&s.user_agent)
+                    .push_bind(s.ended_at)
+                    .push_bind(s.ended_by)
+                    .push_bind(s.end_reason.map(|r| r.as_str()));
+            });
+            inserted += insert
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict)?
+                .rows_affected();
+        }
+        let mut accounts: Vec<Uuid> = sessions.iter().map(|s| s.account_id).collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        for account_id in accounts {
+            sqlx::query(
+                "UPDATE memberships SET last_active_at = (SELECT MAX(s.last_active_at) FROM login_sessions s \
+                 WHERE s.account_id = memberships.account_id AND s.user_id = memberships.user_id) \
+                 WHERE account_id = $1",
+            )
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
     }
 
     async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {

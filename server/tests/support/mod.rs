@@ -14,6 +14,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 pub struct TestApp {
+    pub state: app::ssr::AppState,
     pub router: Router,
     pub store: DynStore,
     pub clock: Arc<ManualClock>,
@@ -34,7 +35,8 @@ pub async fn test_app() -> TestApp {
         "127.0.0.1:3000".parse().expect("address"),
     );
     TestApp {
-        router: server::router(state),
+        router: server::router(state.clone()),
+        state,
         store,
         clock,
     }

@@ -1,0 +1,98 @@
+//! The SQLite store's in-process cache of the session check's lookups.
+//!
+//! SQLite means one server process, so every write that can make a cached answer wrong
+//! (ending a session, rotating a refresh token, changing an account's limits) passes
+//! through this process. Each such write bumps a generation *after* its commit; an entry
+//! is served only if it was read under the current generation. A request that starts
+//! after an end has returned therefore never sees the ended session as valid: the end's
+//! bump came first, so the request either misses or finds an entry read after the
+//! commit. The Postgres store, shared by several processes, has no such cache.
+
+use super::{SessionContext, TokenHash};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
+use uuid::Uuid;
+
+/// Entries kept at most; beyond it the cache starts over (it refills on demand).
+const MAX_ENTRIES: usize = 200_000;
+
+/// Which lookup an entry answers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lookup {
+    Browser,
+    Refresh,
+    Access,
+}
+
+struct Entry {
+    generation: u64,
+    context: SessionContext,
+}
+
+#[derive(Default)]
+pub struct SessionCache {
+    generation: AtomicU64,
+    entries: RwLock<HashMap<([u8; 32], Lookup), Entry>>,
+    /// Activity recorded since the entries were read: (last active, last address).
+    activity: RwLock<HashMap<Uuid, (DateTime<Utc>, String)>>,
+}
+
+impl SessionCache {
+    /// The generation to stamp on an entry about to be read from the database.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn get(&self, hash: &TokenHash, lookup: Lookup) -> Option<SessionContext> {
+        let current = self.generation();
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        let entry = entries
+            .get(&(hash.0, lookup))
+            .filter(|e| e.generation == current)?;
+        let mut context = entry.context.clone();
+        drop(entries);
+        let activity = self.activity.read().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, ip)) = activity.get(&context.session_id) {
+            if *at > context.last_active_at {
+                context.last_active_at = *at;
+                context.last_ip.clone_from(ip);
+            }
+        }
+        Some(context)
+    }
+
+    /// Remembers a valid session read under `generation`. Ended sessions are not cached:
+    /// they are answered from the database, which also says why they ended.
+    pub fn put(&self, hash: &TokenHash, lookup: Lookup, generation: u64, context: &SessionContext) {
+        if context.ended_at.is_some() || generation != self.generation() {
+            return;
+        }
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(
+            (hash.0, lookup),
+            Entry {
+                generation,
+                context: context.clone(),
+            },
+        );
+    }
+
+    pub fn touched(&self, session_id: Uuid, at: DateTime<Utc>, ip: &str) {
+        let mut activity = self.activity.write().unwrap_or_else(|p| p.into_inner());
+        if activity.len() >= MAX_ENTRIES {
+            activity.clear();
+        }
+        activity.insert(session_id, (at, ip.to_string()));
+    }
+
+    /// Called after every committed write that could make an entry wrong.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.entries.write().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}

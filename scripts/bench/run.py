@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""`make bench`: seeds a scale database, starts the release server on loopback, drives it
+with wrk, measures revocation staleness and peak memory, and prints one table.
+
+Sizes and load come from the environment (defaults in brackets): BENCH_DB [sqlite] or
+postgres (run through scripts/with-postgres.sh, which sets TEST_POSTGRES_URL),
+BENCH_USERS [10000], BENCH_SESSIONS [1000000], BENCH_POOL [1000], BENCH_SECONDS [10] per
+wrk run, BENCH_CONNECTIONS [32], BENCH_THREADS [2], BENCH_PORT [3300]."""
+
+import http.client
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OUT = os.path.join(ROOT, "target", "bench")
+PROFILE = os.environ.get("BENCH_PROFILE", "release")  # `debug` only to try the script itself
+SERVER = os.path.join(ROOT, "target", PROFILE, "session-console")
+SEED = os.path.join(ROOT, "target", PROFILE, "bench_seed")
+LUA = os.path.join(ROOT, "scripts", "bench", "request.lua")
+
+DB = os.environ.get("BENCH_DB", "sqlite")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+PORT = int(os.environ.get("BENCH_PORT", "3300"))
+HOST = "127.0.0.1"
+
+
+def log(message):
+    print(f"==> {message}", flush=True)
+
+
+def database_url():
+    if DB == "postgres":
+        url = os.environ.get("TEST_POSTGRES_URL")
+        if not url:
+            sys.exit("BENCH_DB=postgres runs inside scripts/with-postgres.sh (make bench does this)")
+        return url
+    path = os.path.join(OUT, "bench.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    return f"sqlite:{path}"
+
+
+def request(method, path, body=None, headers=None):
+    """One HTTP request on a new connection; returns (status, headers, body)."""
+    conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+    headers = dict(headers or {})
+    if body is not None:
+        headers.setdefault("content-type", "application/x-www-form-urlencoded")
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, response.getheaders(), data
+
+
+def sign_in(email, password):
+    """Signs in through the browser sign-in server function; returns the cookie pair."""
+    body = urllib.parse.urlencode({"email": email, "password": password})
+    status, headers, data = request("POST", "/api/sign_in", body)
+    if status != 200:
+        sys.exit(f"sign-in of {email} failed: {status} {data[:200]!r}")
+    for name, value in headers:
+        if name.lower() == "set-cookie" and value.startswith("sc_session="):
+            return value.split(";", 1)[0]
+    sys.exit("no session cookie")
+
+
+def wrk(name, path, env, connections=None):
+    connections = connections or CONNECTIONS
+    threads = min(THREADS, connections)
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{SECONDS}s", "--timeout", "10s",
+               "-s", LUA, f"http://{HOST}:{PORT}{path}"]
+    output = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
+    line = next(l for l in output.splitlines() if l.startswith("RESULT "))
+    result = json.loads(line[len("RESULT "):])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["connections"] = connections
+    log(f"{name}: {result['rps']:.0f} req/s, p50 {result['p50_us'] / 1000:.2f} ms, "
+        f"p99 {result['p99_us'] / 1000:.2f} ms, non-2xx {result['non_2xx']}")
+    return result
+
+
+def hammer_until(stop, headers, records):
+    conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+    while not stop.is_set():
+        started = time.monotonic()
+        conn.request("GET", "/api/v1/me", headers=headers)
+        response = conn.getresponse()
+        response.read()
+        records.append((started, response.status))
+
+
+def staleness_round(headers, end):
+    """Clients hammer with one credential while `end()` ends its session; counts requests
+    that started after the end call returned and still succeeded."""
+    stop, records, workers = threading.Event(), [], []
+    for _ in range(4):
+        worker = threading.Thread(target=hammer_until, args=(stop, headers, records))
+        worker.start()
+        workers.append(worker)
+    time.sleep(0.3)
+    end()
+    returned = time.monotonic()
+    time.sleep(0.3)
+    stop.set()
+    for worker in workers:
+        worker.join()
+    after = [status for started, status in records if started > returned]
+    ok_before = sum(1 for started, status in records if started <= returned and status == 200)
+    return sum(1 for status in after if status == 200), len(after), ok_before
+
+
+def staleness(seeded, admin_cookie, rounds=10):
+    stale = checked = 0
+    for r in range(rounds):
+        email = f"user{(r * 37 + 11) % (seeded['users_in_account'] - 2):05d}@bench.test"
+        # A CLI session: its access token, revoked with its refresh token.
+        body = urllib.parse.urlencode({"grant_type": "password", "username": email, "password": seeded["password"]})
+        status, _, data = request("POST", "/api/v1/auth/token", body)
+        tokens = json.loads(data)
+        revoke = lambda: request("POST", "/api/v1/auth/revoke", urllib.parse.urlencode({"token": tokens["refresh_token"]}))
+        s, n, ok = staleness_round({"authorization": f"Bearer {tokens['access_token']}"}, revoke)
+        stale, checked = stale + s, checked + n
+        # A browser session, ended by an administrator.
+        cookie = sign_in(email, seeded["password"])
+        me = json.loads(request("GET", "/api/v1/me", headers={"cookie": cookie})[2])
+        end_body = urllib.parse.urlencode({"user_id": me["user_id"], "session_id": me["session_id"]})
+        end = lambda: request("POST", "/api/iam_end_session", end_body, {"cookie": admin_cookie})
+        s, n, ok = staleness_round({"cookie": cookie}, end)
+        stale, checked = stale + s, checked + n
+    log(f"staleness: {stale} of {checked} requests after the end succeeded ({2 * rounds} ends)")
+    return {"ends": 2 * rounds, "requests_after_end": checked, "stale_successes": stale}
+
+
+def memory(pid):
+    with open(f"/proc/{pid}/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    kib = lambda key: int(fields[key].strip().split()[0])
+    return {"peak_rss_mb": kib("VmHWM") / 1024, "rss_mb": kib("VmRSS") / 1024}
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(l.split(":", 1)[1].strip() for l in info if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpus": os.cpu_count(), "cpu": cpu, "kernel": platform.release()}
+
+
+def main():
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: make bench installs it")
+    os.makedirs(OUT, exist_ok=True)
+    url = database_url()
+    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "warn"}
+    log(f"seeding ({DB})")
+    subprocess.run([SEED, "--out", OUT], env=env, check=True)
+    with open(os.path.join(OUT, "seeded.json")) as f:
+        seeded = json.load(f)
+
+    server = subprocess.Popen([SERVER, "serve", "--listen", f"{HOST}:{PORT}"], env=env)
+    try:
+        for _ in range(200):
+            try:
+                if request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            sys.exit("the server did not start")
+        results = run(seeded, server.pid)
+    finally:
+        server.terminate()
+        server.wait()
+    results.update({"backend": DB, "machine": machine(), "seeded": seeded, "wrk_seconds": SECONDS})
+    path = os.path.join(OUT, f"results-{DB}.json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2)
+    shutil.copyfile(path, os.path.join(OUT, "results.json"))
+    print_table(results)
+    log(f"results written to {os.path.relpath(path, ROOT)}")
+
+
+def run(seeded, pid):
+    admin = sign_in(seeded["admin_email"], seeded["password"])
+    cookies = os.path.join(OUT, "cookies.txt")
+    bearers = os.path.join(OUT, "bearers.txt")
+    r = {}
+    r["floor"] = wrk("floor /healthz", "/healthz", {})
+    r["me_cookie"] = wrk("/api/v1/me cookie", "/api/v1/me",
+                         {"TOKENS_FILE": cookies, "AUTH_HEADER": "cookie", "AUTH_PREFIX": "sc_session="})
+    r["me_bearer"] = wrk("/api/v1/me bearer", "/api/v1/me",
+                         {"TOKENS_FILE": bearers, "AUTH_HEADER": "authorization", "AUTH_PREFIX": "Bearer "})
+    list_body = urllib.parse.urlencode({"user_id": seeded["target_user_id"], "view": "all"})
+    r["sessions_list"] = wrk("sessions list (100 of 1 M)", "/api/iam_user_sessions",
+                             {"METHOD": "POST", "BODY": list_body, "AUTH_HEADER": "cookie", "AUTH_VALUE": admin}, 1)
+    search_body = urllib.parse.urlencode({"search": "user 004", "sort": "last_active", "page": "1"})
+    r["users_search"] = wrk("users page with search", "/api/iam_list_users",
+                            {"METHOD": "POST", "BODY": search_body, "AUTH_HEADER": "cookie", "AUTH_VALUE": admin}, 1)
+    r["users_page"] = wrk("users page, first 50 by last activity", "/api/iam_list_users",
+                          {"METHOD": "POST", "BODY": "search=&sort=last_active&page=1", "AUTH_HEADER": "cookie",
+                           "AUTH_VALUE": admin}, 1)
+    r["staleness"] = staleness(seeded, admin)
+    sign_in_body = urllib.parse.urlencode(
+        {"grant_type": "password", "username": "user00007@bench.test", "password": seeded["password"]})
+    r["sign_in"] = wrk("sign-in (password grant)", "/api/v1/auth/token", {"METHOD": "POST", "BODY": sign_in_body}, 4)
+    r["memory"] = memory(pid)
+    log(f"peak resident memory {r['memory']['peak_rss_mb']:.1f} MB")
+    return r
+
+
+def print_table(r):
+    ms = lambda us: f"{us / 1000:.2f}"
+    ratio = lambda name: r[name]["rps"] / r["floor"]["rps"]
+    rows = [
+        ("floor: GET /healthz (no session)", r["floor"], ""),
+        ("GET /api/v1/me, cookie, 1000 sessions", r["me_cookie"], f"{ratio('me_cookie'):.2f}× floor (goal ≥ 0.8)"),
+        ("GET /api/v1/me, bearer, 1000 sessions", r["me_bearer"], f"{ratio('me_bearer'):.2f}× floor (goal ≥ 0.8)"),
+        ("sessions list, 100 of 1 M", r["sessions_list"], f"p95 {ms(r['sessions_list']['p95_us'])} ms (goal < 5)"),
+        ("users page, search", r["users_search"], ""),
+        ("users page, by last activity", r["users_page"], ""),
+        ("sign-in, password grant", r["sign_in"], r["seeded"]["password_hash"]),
+    ]
+    seeded = r["seeded"]
+    print()
+    print(f"Session Console benchmark: {r['backend']}, {seeded['sessions']:,} sessions, "
+          f"{seeded['users']:,} users in {seeded['accounts']} accounts, seeded in {seeded['seed_seconds']:.1f} s; "
+          f"{r['machine']['cpus']} CPUs ({r['machine']['cpu']})")
+    print()
+    print("| measurement | conns | req/s | p50 ms | p95 ms | p99 ms | non-2xx | note |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for name, m, note in rows:
+        print(f"| {name} | {m['connections']} | {m['rps']:.0f} | {ms(m['p50_us'])} | {ms(m['p95_us'])} | "
+              f"{ms(m['p99_us'])} | {m['non_2xx']} | {note} |")
+    s = r["staleness"]
+    print(f"| revocation staleness | 4 | | | | | | {s['stale_successes']} of {s['requests_after_end']} requests "
+          f"after {s['ends']} ends succeeded (goal 0) |")
+    print(f"| peak resident memory | | | | | | | {r['memory']['peak_rss_mb']:.1f} MB (goal < 64) |")
+    print()
+
+
+if __name__ == "__main__":
+    main()
