@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -95,7 +96,7 @@ fn issued(issued: Issued) -> Response {
 
 async fn token(
     State(state): State<AppState>,
-    Extension(context): Extension<RequestContext>,
+    Extension(context): Extension<Arc<RequestContext>>,
     form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Response {
     let Ok(Form(request)) = form else {
@@ -125,8 +126,8 @@ async fn token(
                 email: username,
                 password: password.into_inner(),
                 account,
-                ip: context.ip,
-                user_agent: context.user_agent,
+                ip: context.ip.clone(),
+                user_agent: context.user_agent(),
                 kind: SessionKind::Cli,
             };
             match sessions::sign_in(&state, sign_in).await {
@@ -207,7 +208,7 @@ struct Me {
 }
 
 /// Who the caller is, by bearer access token or session cookie.
-async fn me(Extension(context): Extension<RequestContext>) -> Response {
+async fn me(Extension(context): Extension<Arc<RequestContext>>) -> Response {
     match context.caller() {
         Ok(c) => Json(Me {
             user_id: c.user_id.to_string(),
@@ -248,7 +249,7 @@ fn settings_body(settings: &app::domain::LoginSessionSettings) -> serde_json::Va
 /// The account's login-session limits; any member may read them.
 async fn get_settings(
     State(state): State<AppState>,
-    Extension(context): Extension<RequestContext>,
+    Extension(context): Extension<Arc<RequestContext>>,
 ) -> Response {
     let result = async {
         let caller = context.caller()?;
@@ -265,7 +266,7 @@ async fn get_settings(
 /// the default. Owner and administrators only; refused input changes nothing.
 async fn patch_settings(
     State(state): State<AppState>,
-    Extension(context): Extension<RequestContext>,
+    Extension(context): Extension<Arc<RequestContext>>,
     body: Result<Json<serde_json::Map<String, serde_json::Value>>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let result = async {

@@ -35,7 +35,7 @@ pub async fn sign_in(
                     password: password.into_inner(),
                     account,
                     ip: req.ip.clone(),
-                    user_agent: req.user_agent.clone(),
+                    user_agent: req.user_agent(),
                     kind: SessionKind::Browser,
                 },
             )

@@ -26,16 +26,26 @@ pub enum Auth {
     Refused(Refusal),
 }
 
-/// Stored in the request's extensions by [`session_layer`].
+/// Stored in the request's extensions by [`session_layer`], behind an `Arc` so that
+/// handlers and server functions share it without copying.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub auth: Auth,
     pub presented: Option<Presented>,
     pub ip: String,
-    pub user_agent: String,
+    user_agent: Option<HeaderValue>,
 }
 
 impl RequestContext {
+    /// The client's `User-Agent`, read only by the paths that record it.
+    pub fn user_agent(&self) -> String {
+        self.user_agent
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The caller, or the 401 error that says why there is none.
     pub fn caller(&self) -> Result<Caller, AppError> {
         match &self.auth {
@@ -170,12 +180,7 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
     }
 
     let ip = client_ip(&request, &state.security);
-    let user_agent = request
-        .headers()
-        .get(http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let user_agent = request.headers().get(http::header::USER_AGENT).cloned();
     let credential = match bearer_token(request.headers()) {
         Some(token) => Some((token.to_string(), Presented::AccessToken)),
         None => cookie_token(request.headers(), cookie_name(&state.security))
@@ -214,12 +219,13 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
         }
     }
 
-    request.extensions_mut().insert(RequestContext {
+    let context = RequestContext {
         auth,
         presented,
         ip,
         user_agent,
-    });
+    };
+    request.extensions_mut().insert(std::sync::Arc::new(context));
     let mut response = next.run(request).await;
     // Server calls leave a refused cookie in place: the page load that follows their
     // 401 redirects to the sign-in page with the reason, and clears it then.

@@ -14,9 +14,9 @@ pub fn state() -> Result<AppState, AppError> {
     })
 }
 
-pub fn request() -> Result<RequestContext, AppError> {
+pub fn request() -> Result<std::sync::Arc<RequestContext>, AppError> {
     use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<RequestContext>().cloned())
+        .and_then(|parts| parts.extensions.get::<std::sync::Arc<RequestContext>>().cloned())
         .ok_or_else(|| {
             tracing::error!("server function called outside the session layer");
             AppError::Internal

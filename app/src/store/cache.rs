@@ -18,6 +18,27 @@ use uuid::Uuid;
 /// Entries kept at most; beyond it the cache starts over (it refills on demand).
 const MAX_ENTRIES: usize = 200_000;
 
+/// Keys are SHA-256 digests, already uniform: their first bytes make a good hash, and
+/// skip SipHash on the hot path.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for (i, b) in bytes.iter().take(8).enumerate() {
+            self.0 ^= u64::from(*b) << (8 * i);
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.0 = self.0.rotate_left(5) ^ u64::from(n);
+    }
+}
+
+type Digests<V> = HashMap<([u8; 32], Lookup), V, std::hash::BuildHasherDefault<DigestHasher>>;
+
 /// Which lookup an entry answers.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lookup {
@@ -34,7 +55,7 @@ struct Entry {
 #[derive(Default)]
 pub struct SessionCache {
     generation: AtomicU64,
-    entries: RwLock<HashMap<([u8; 32], Lookup), Entry>>,
+    entries: RwLock<Digests<Entry>>,
     /// Activity recorded since the entries were read: (last active, last address).
     activity: RwLock<HashMap<Uuid, (DateTime<Utc>, String)>>,
 }
