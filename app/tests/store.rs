@@ -54,6 +54,16 @@ fn everything_live() -> Liveness {
 #[tokio::test]
 async fn accounts_owners_and_lookups() {
     let store = fresh_store().await;
+    let expected = if std::env::var("TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(
+        store.backend(),
+        expected,
+        "the same bodies run on the backend the script chose"
+    );
     assert!(!store.has_accounts().await.unwrap());
 
     let (account, owner) = store
