@@ -91,6 +91,8 @@ test("the same flow with the keyboard alone", async ({ browser }) => {
   await expect(confirm.getByRole("button", { name: "End session" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(drawer.getByRole("status")).toHaveText("Session ended");
+  // The ended row took the focus with it: it moves to the status message.
+  await expect(drawer.getByRole("status")).toBeFocused();
 
   // Escape closes the drawer and gives focus back to the button that opened it.
   await page.keyboard.press("Escape");

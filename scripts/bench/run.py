@@ -31,6 +31,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 PORT = int(os.environ.get("BENCH_PORT", "3300"))
 HOST = "127.0.0.1"
+SERVER_PID = None  # set once the server runs, to record memory after each measurement
 
 
 def log(message):
@@ -85,6 +86,8 @@ def wrk(name, path, env, connections=None):
     result = json.loads(line[len("RESULT "):])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["connections"] = connections
+    if SERVER_PID:
+        result["rss_after_mb"] = memory(SERVER_PID)["rss_mb"]
     log(f"{name}: {result['rps']:.0f} req/s, p50 {result['p50_us'] / 1000:.2f} ms, "
         f"p99 {result['p99_us'] / 1000:.2f} ms, non-2xx {result['non_2xx']}")
     return result
@@ -180,6 +183,8 @@ def main():
                 time.sleep(0.05)
         else:
             sys.exit("the server did not start")
+        global SERVER_PID
+        SERVER_PID = server.pid
         results = run(seeded, server.pid)
     finally:
         server.terminate()

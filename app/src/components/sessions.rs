@@ -128,6 +128,10 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
         move |(view, _)| load(scope, view),
     );
     let status = RwSignal::new(None::<String>);
+    // After an end the row that held the focus is gone; the reloaded list puts focus on
+    // the status message instead, so keyboard users keep their place.
+    let status_ref = NodeRef::<leptos::html::P>::new();
+    let refocus = RwSignal::new(false);
     let target = RwSignal::new(None::<Target>);
     let action_error = RwSignal::new(None::<AppError>);
     let password = RwSignal::new(String::new());
@@ -147,6 +151,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
                     action_error.set(None);
                     password.set(String::new());
                     status.set(Some(message));
+                    refocus.set(true);
                     version.update(|v| *v += 1);
                 }
                 Err(e) => {
@@ -211,6 +216,14 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
         let now = list.now;
         let can_end = list.can_end;
         reauthenticate.set(list.reauthenticate);
+        if refocus.get_untracked() {
+            refocus.set(false);
+            request_animation_frame(move || {
+                if let Some(p) = status_ref.get_untracked() {
+                    let _ = p.focus();
+                }
+            });
+        }
         let active: Vec<_> = list
             .sessions
             .iter()
@@ -428,7 +441,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
                 <legend>"Show"</legend>
                 {filter}
             </fieldset>
-            <p class="status" role="status">{move || status.get()}</p>
+            <p class="status" role="status" tabindex="-1" node_ref=status_ref>{move || status.get()}</p>
             <Transition fallback=|| view! { <p class="loading">"Loading sessions…"</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
