@@ -1,8 +1,11 @@
 //! All SQL lives behind this interface: one trait, a SQLite and a Postgres implementation,
 //! chosen by the `DATABASE_URL` scheme. Both run the same test bodies (`app/tests/store.rs`).
+//! The SQL they share is written once (`shared.rs`); each backend module holds its
+//! connection, migrations and what differs (row locking, typed NULLs, the session cache).
 
 mod cache;
 mod postgres;
+mod shared;
 mod sqlite;
 pub mod testing;
 
