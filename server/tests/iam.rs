@@ -4,33 +4,10 @@
 
 mod support;
 
-use app::domain::{EndReason, Role, SessionKind};
-use app::ssr::sessions::token_hash;
+use app::domain::{EndReason, Role};
 use app::store::NewUser;
 use support::{body_json, seed, test_app, Seeded, TestApp};
 use uuid::Uuid;
-
-async fn call(app: &TestApp, cookie: &str, function: &str, body: &str) -> (u16, serde_json::Value) {
-    let response = app
-        .post_form(&format!("/api/{function}"), body, Some(cookie))
-        .await;
-    let status = response.status().as_u16();
-    (status, body_json(response).await)
-}
-
-async fn session_of(app: &TestApp, cookie: &str) -> Uuid {
-    let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or_default();
-    app.store
-        .session_by_token(&token_hash(token), SessionKind::Browser)
-        .await
-        .unwrap()
-        .unwrap()
-        .session_id
-}
-
-async fn is_active(app: &TestApp, cookie: &str) -> bool {
-    app.get_with("/api/v1/me", ("cookie", cookie)).await.status() == 200
-}
 
 struct World {
     app: TestApp,
@@ -65,60 +42,63 @@ async fn world() -> World {
 async fn owner_and_administrators_see_users_and_sessions() {
     let w = world().await;
     for cookie in [&w.owner, &w.admin] {
-        let (status, page) = call(&w.app, cookie, "iam_list_users", "search=&sort=name&page=1").await;
+        let (status, page) = w
+            .app
+            .call(cookie, "iam_list_users", "search=&sort=name&page=1")
+            .await;
         assert_eq!(status, 200);
         assert_eq!(page["total"], 3);
-        let (status, user) = call(
-            &w.app,
-            cookie,
-            "iam_user",
-            &format!("user_id={}", w.acme.member.id),
-        )
-        .await;
+        let (status, user) = w
+            .app
+            .call(cookie, "iam_user", &format!("user_id={}", w.acme.member.id))
+            .await;
         assert_eq!(status, 200);
         assert_eq!(user["user"]["email"], "member@acme.test");
         assert_eq!(user["user"]["active_sessions"], 1);
         assert_eq!(user["can_end_sessions"], true);
-        let (status, list) = call(
-            &w.app,
-            cookie,
-            "iam_user_sessions",
-            &format!("user_id={}&view=active", w.acme.member.id),
-        )
-        .await;
+        let (status, list) = w
+            .app
+            .call(
+                cookie,
+                "iam_user_sessions",
+                &format!("user_id={}&view=active", w.acme.member.id),
+            )
+            .await;
         assert_eq!(status, 200);
         assert_eq!(list["sessions"].as_array().map(Vec::len), Some(1));
         assert_eq!(list["sessions"][0]["current"], false);
     }
     // The viewer's own session is marked current.
-    let (_, own) = call(
-        &w.app,
-        &w.admin,
-        "iam_user_sessions",
-        &format!("user_id={}&view=all", w.acme.admin.id),
-    )
-    .await;
+    let (_, own) = w
+        .app
+        .call(
+            &w.admin,
+            "iam_user_sessions",
+            &format!("user_id={}&view=all", w.acme.admin.id),
+        )
+        .await;
     assert_eq!(own["sessions"][0]["current"], true);
 }
 
 #[tokio::test]
 async fn an_administrator_ends_a_members_session_and_it_stops_working_at_once() {
     let w = world().await;
-    let target = session_of(&w.app, &w.member).await;
+    let target = w.app.session_of(&w.member).await;
     let body = format!("user_id={}&session_id={target}", w.acme.member.id);
-    let (status, _) = call(&w.app, &w.admin, "iam_end_session", &body).await;
+    let (status, _) = w.app.call(&w.admin, "iam_end_session", &body).await;
     assert_eq!(status, 200);
-    assert!(!is_active(&w.app, &w.member).await);
-    let (status, _) = call(&w.app, &w.admin, "iam_end_session", &body).await;
+    assert!(!w.app.is_active(&w.member).await);
+    let (status, _) = w.app.call(&w.admin, "iam_end_session", &body).await;
     assert_eq!(status, 200, "ending again is not an error");
 
-    let (_, ended) = call(
-        &w.app,
-        &w.owner,
-        "iam_user_sessions",
-        &format!("user_id={}&view=ended", w.acme.member.id),
-    )
-    .await;
+    let (_, ended) = w
+        .app
+        .call(
+            &w.owner,
+            "iam_user_sessions",
+            &format!("user_id={}&view=ended", w.acme.member.id),
+        )
+        .await;
     assert_eq!(
         ended["sessions"][0]["ended"]["reason"],
         "Ended by an administrator"
@@ -141,17 +121,18 @@ async fn end_all_ends_browser_and_cli_sessions_of_the_user() {
         )
         .await;
     let tokens = body_json(cli).await;
-    let (status, ended) = call(
-        &w.app,
-        &w.owner,
-        "iam_end_all_sessions",
-        &format!("user_id={}", w.acme.member.id),
-    )
-    .await;
+    let (status, ended) = w
+        .app
+        .call(
+            &w.owner,
+            "iam_end_all_sessions",
+            &format!("user_id={}", w.acme.member.id),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(ended, 3);
-    assert!(!is_active(&w.app, &w.member).await);
-    assert!(!is_active(&w.app, &second).await);
+    assert!(!w.app.is_active(&w.member).await);
+    assert!(!w.app.is_active(&second).await);
     let refresh = format!(
         "grant_type=refresh_token&refresh_token={}",
         tokens["refresh_token"].as_str().unwrap()
@@ -163,61 +144,58 @@ async fn end_all_ends_browser_and_cli_sessions_of_the_user() {
             .status(),
         400
     );
-    assert!(
-        is_active(&w.app, &w.owner).await,
-        "other users keep their sessions"
-    );
+    assert!(w.app.is_active(&w.owner).await, "other users keep their sessions");
 }
 
 #[tokio::test]
 async fn an_administrator_may_not_end_the_owners_sessions() {
     let w = world().await;
-    let owner_session = session_of(&w.app, &w.owner).await;
-    let (status, _) = call(
-        &w.app,
-        &w.admin,
-        "iam_end_session",
-        &format!("user_id={}&session_id={owner_session}", w.acme.owner.id),
-    )
-    .await;
+    let owner_session = w.app.session_of(&w.owner).await;
+    let (status, _) = w
+        .app
+        .call(
+            &w.admin,
+            "iam_end_session",
+            &format!("user_id={}&session_id={owner_session}", w.acme.owner.id),
+        )
+        .await;
     assert_eq!(status, 403);
-    let (status, _) = call(
-        &w.app,
-        &w.admin,
-        "iam_end_all_sessions",
-        &format!("user_id={}", w.acme.owner.id),
-    )
-    .await;
+    let (status, _) = w
+        .app
+        .call(
+            &w.admin,
+            "iam_end_all_sessions",
+            &format!("user_id={}", w.acme.owner.id),
+        )
+        .await;
     assert_eq!(status, 403);
-    assert!(is_active(&w.app, &w.owner).await);
+    assert!(w.app.is_active(&w.owner).await);
     // They may look, and the page says they cannot end them.
-    let (status, user) = call(
-        &w.app,
-        &w.admin,
-        "iam_user",
-        &format!("user_id={}", w.acme.owner.id),
-    )
-    .await;
+    let (status, user) = w
+        .app
+        .call(&w.admin, "iam_user", &format!("user_id={}", w.acme.owner.id))
+        .await;
     assert_eq!(
         (status, user["can_end_sessions"].clone()),
         (200, serde_json::json!(false))
     );
     // The owner may end an administrator's session.
-    let admin_session = session_of(&w.app, &w.admin).await;
-    let (status, _) = call(
-        &w.app,
-        &w.owner,
-        "iam_end_session",
-        &format!("user_id={}&session_id={admin_session}", w.acme.admin.id),
-    )
-    .await;
+    let admin_session = w.app.session_of(&w.admin).await;
+    let (status, _) = w
+        .app
+        .call(
+            &w.owner,
+            "iam_end_session",
+            &format!("user_id={}&session_id={admin_session}", w.acme.admin.id),
+        )
+        .await;
     assert_eq!(status, 200);
 }
 
 #[tokio::test]
 async fn members_get_403_and_change_nothing() {
     let w = world().await;
-    let owner_session = session_of(&w.app, &w.owner).await;
+    let owner_session = w.app.session_of(&w.owner).await;
     let calls = [
         ("iam_list_users", "search=&sort=name&page=1".to_string()),
         ("iam_user", format!("user_id={}", w.acme.owner.id)),
@@ -232,10 +210,10 @@ async fn members_get_403_and_change_nothing() {
         ("iam_end_all_sessions", format!("user_id={}", w.acme.owner.id)),
     ];
     for (function, body) in &calls {
-        let (status, _) = call(&w.app, &w.member, function, body).await;
+        let (status, _) = w.app.call(&w.member, function, body).await;
         assert_eq!(status, 403, "{function}");
     }
-    assert!(is_active(&w.app, &w.owner).await);
+    assert!(w.app.is_active(&w.owner).await);
     // The page says so too, with the status.
     let page = w
         .app
@@ -256,15 +234,12 @@ async fn members_get_403_and_change_nothing() {
 #[tokio::test]
 async fn nothing_of_another_account_is_reachable_whatever_ids_are_sent() {
     let w = world().await;
-    let acme_member_session = session_of(&w.app, &w.member).await;
+    let acme_member_session = w.app.session_of(&w.member).await;
     // Beta's administrator lists only Beta.
-    let (_, page) = call(
-        &w.app,
-        &w.beta_admin,
-        "iam_list_users",
-        "search=acme&sort=name&page=1",
-    )
-    .await;
+    let (_, page) = w
+        .app
+        .call(&w.beta_admin, "iam_list_users", "search=acme&sort=name&page=1")
+        .await;
     assert_eq!(page["total"], 0);
     for (function, body) in [
         ("iam_user", format!("user_id={}", w.acme.member.id)),
@@ -284,14 +259,14 @@ async fn nothing_of_another_account_is_reachable_whatever_ids_are_sent() {
         ),
         ("iam_user", format!("user_id={}", Uuid::new_v4())),
     ] {
-        let (status, _) = call(&w.app, &w.beta_admin, function, &body).await;
+        let (status, _) = w.app.call(&w.beta_admin, function, &body).await;
         assert_eq!(status, 404, "{function} {body}");
     }
-    assert!(is_active(&w.app, &w.member).await);
+    assert!(w.app.is_active(&w.member).await);
     // Inside one account, a session id of another user is refused as well.
     let body = format!("user_id={}&session_id={}", w.acme.admin.id, acme_member_session);
-    assert_eq!(call(&w.app, &w.owner, "iam_end_session", &body).await.0, 404);
-    assert!(is_active(&w.app, &w.member).await);
+    assert_eq!(w.app.call(&w.owner, "iam_end_session", &body).await.0, 404);
+    assert!(w.app.is_active(&w.member).await);
     let ended = w
         .app
         .store
@@ -320,28 +295,28 @@ async fn search_sort_and_pages_of_fifty() {
             .await
             .unwrap();
     }
-    let (_, first) = call(&w.app, &w.owner, "iam_list_users", "search=&sort=name&page=1").await;
+    let (_, first) = w
+        .app
+        .call(&w.owner, "iam_list_users", "search=&sort=name&page=1")
+        .await;
     assert_eq!(first["total"], 63);
     assert_eq!(first["users"].as_array().map(Vec::len), Some(50));
     assert_eq!(first["page_size"], 50);
-    let (_, second) = call(&w.app, &w.owner, "iam_list_users", "search=&sort=name&page=2").await;
+    let (_, second) = w
+        .app
+        .call(&w.owner, "iam_list_users", "search=&sort=name&page=2")
+        .await;
     assert_eq!(second["users"].as_array().map(Vec::len), Some(13));
-    let (_, found) = call(
-        &w.app,
-        &w.owner,
-        "iam_list_users",
-        "search=PERSON+0&sort=name&page=1",
-    )
-    .await;
+    let (_, found) = w
+        .app
+        .call(&w.owner, "iam_list_users", "search=PERSON+0&sort=name&page=1")
+        .await;
     assert_eq!(found["total"], 10);
     assert_eq!(found["users"][0]["display_name"], "Person 00");
-    let (_, recent) = call(
-        &w.app,
-        &w.owner,
-        "iam_list_users",
-        "search=&sort=last_active&page=1",
-    )
-    .await;
+    let (_, recent) = w
+        .app
+        .call(&w.owner, "iam_list_users", "search=&sort=last_active&page=1")
+        .await;
     let firsts: Vec<_> = recent["users"].as_array().unwrap()[..3]
         .iter()
         .map(|u| u["active_sessions"].clone())
@@ -351,12 +326,13 @@ async fn search_sort_and_pages_of_fifty() {
         vec![serde_json::json!(1); 3],
         "the three signed-in people first"
     );
-    let (status, _) = call(
-        &w.app,
-        &w.owner,
-        "iam_list_users",
-        &format!("search={}&sort=name&page=1", "x".repeat(201)),
-    )
-    .await;
+    let (status, _) = w
+        .app
+        .call(
+            &w.owner,
+            "iam_list_users",
+            &format!("search={}&sort=name&page=1", "x".repeat(201)),
+        )
+        .await;
     assert_eq!(status, 422);
 }

@@ -3,32 +3,10 @@
 
 mod support;
 
-use app::domain::{EndReason, SessionKind};
-use app::ssr::sessions::token_hash;
+use app::domain::EndReason;
 use chrono::Duration;
-use support::{body_json, seed, test_app, TestApp};
+use support::{body_json, seed, test_app};
 use uuid::Uuid;
-
-async fn call(app: &TestApp, cookie: &str, function: &str, body: &str) -> (u16, serde_json::Value) {
-    let response = app
-        .post_form(&format!("/api/{function}"), body, Some(cookie))
-        .await;
-    (response.status().as_u16(), body_json(response).await)
-}
-
-async fn session_of(app: &TestApp, cookie: &str) -> Uuid {
-    let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or_default();
-    app.store
-        .session_by_token(&token_hash(token), SessionKind::Browser)
-        .await
-        .unwrap()
-        .unwrap()
-        .session_id
-}
-
-async fn active(app: &TestApp, cookie: &str) -> bool {
-    app.get_with("/api/v1/me", ("cookie", cookie)).await.status() == 200
-}
 
 #[tokio::test]
 async fn a_user_sees_and_ends_only_their_own_sessions() {
@@ -40,7 +18,7 @@ async fn a_user_sees_and_ends_only_their_own_sessions() {
     let admin = app.sign_in("admin@acme.test").await;
     let stranger = app.sign_in("member@beta.test").await;
 
-    let (status, list) = call(&app, &here, "me_sessions", "view=active").await;
+    let (status, list) = app.call(&here, "me_sessions", "view=active").await;
     assert_eq!(status, 200);
     let sessions = list["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 2, "only the member's own sessions");
@@ -48,21 +26,25 @@ async fn a_user_sees_and_ends_only_their_own_sessions() {
 
     // Someone else's session id, in the same account or another: not found, unchanged.
     for other in [
-        session_of(&app, &admin).await,
-        session_of(&app, &stranger).await,
+        app.session_of(&admin).await,
+        app.session_of(&stranger).await,
         Uuid::new_v4(),
     ] {
-        let (status, _) = call(&app, &here, "me_end_session", &format!("session_id={other}")).await;
+        let (status, _) = app
+            .call(&here, "me_end_session", &format!("session_id={other}"))
+            .await;
         assert_eq!(status, 404);
     }
-    assert!(active(&app, &admin).await && active(&app, &stranger).await);
+    assert!(app.is_active(&admin).await && app.is_active(&stranger).await);
 
-    let laptop_id = session_of(&app, &laptop).await;
-    let (status, outcome) = call(&app, &here, "me_end_session", &format!("session_id={laptop_id}")).await;
+    let laptop_id = app.session_of(&laptop).await;
+    let (status, outcome) = app
+        .call(&here, "me_end_session", &format!("session_id={laptop_id}"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(outcome["signed_out"], false);
-    assert!(!active(&app, &laptop).await);
-    assert!(active(&app, &here).await);
+    assert!(!app.is_active(&laptop).await);
+    assert!(app.is_active(&here).await);
     let ended = app
         .store
         .session(acme.account_id, laptop_id)
@@ -75,7 +57,7 @@ async fn a_user_sees_and_ends_only_their_own_sessions() {
     );
 
     // Ending the current session signs this browser out.
-    let here_id = session_of(&app, &here).await;
+    let here_id = app.session_of(&here).await;
     let response = app
         .post_form(
             "/api/me_end_session",
@@ -88,7 +70,7 @@ async fn a_user_sees_and_ends_only_their_own_sessions() {
         .unwrap()
         .contains("Max-Age=0"));
     assert_eq!(body_json(response).await["signed_out"], true);
-    assert!(!active(&app, &here).await);
+    assert!(!app.is_active(&here).await);
 }
 
 #[tokio::test]
@@ -100,23 +82,23 @@ async fn end_all_other_sessions_keeps_this_one_and_end_all_signs_out() {
     let third = app.sign_in("member@acme.test").await;
     let colleague = app.sign_in("admin@acme.test").await;
 
-    let (status, outcome) = call(&app, &here, "me_end_sessions", "keep_current=true").await;
+    let (status, outcome) = app.call(&here, "me_end_sessions", "keep_current=true").await;
     assert_eq!(status, 200);
     assert_eq!(
         (outcome["ended"].clone(), outcome["signed_out"].clone()),
         (serde_json::json!(2), serde_json::json!(false))
     );
-    assert!(active(&app, &here).await);
-    assert!(!active(&app, &second).await && !active(&app, &third).await);
-    assert!(active(&app, &colleague).await, "nobody else's sessions");
+    assert!(app.is_active(&here).await);
+    assert!(!app.is_active(&second).await && !app.is_active(&third).await);
+    assert!(app.is_active(&colleague).await, "nobody else's sessions");
 
-    let (status, outcome) = call(&app, &here, "me_end_sessions", "keep_current=false").await;
+    let (status, outcome) = app.call(&here, "me_end_sessions", "keep_current=false").await;
     assert_eq!(
         (status, outcome["signed_out"].clone()),
         (200, serde_json::json!(true))
     );
-    assert!(!active(&app, &here).await);
-    assert!(active(&app, &colleague).await);
+    assert!(!app.is_active(&here).await);
+    assert!(app.is_active(&colleague).await);
 }
 
 #[tokio::test]
@@ -127,41 +109,37 @@ async fn ending_all_asks_for_the_password_after_fifteen_minutes() {
     let other = app.sign_in("member@acme.test").await;
     app.clock.advance(Duration::minutes(16));
     assert_eq!(
-        call(&app, &here, "me_sessions", "view=active").await.1["reauthenticate"],
+        app.call(&here, "me_sessions", "view=active").await.1["reauthenticate"],
         true
     );
 
-    let (status, error) = call(&app, &here, "me_end_sessions", "keep_current=true").await;
+    let (status, error) = app.call(&here, "me_end_sessions", "keep_current=true").await;
     assert_eq!(status, 422);
     let error: app::AppError = serde_json::from_value(error).unwrap();
     assert_eq!(
         error.field("password").as_deref(),
         Some("Enter your password to confirm")
     );
-    let (status, error) = call(
-        &app,
-        &here,
-        "me_end_sessions",
-        "keep_current=true&password=wrong+guess",
-    )
-    .await;
+    let (status, error) = app
+        .call(&here, "me_end_sessions", "keep_current=true&password=wrong+guess")
+        .await;
     assert_eq!(status, 422);
     let error: app::AppError = serde_json::from_value(error).unwrap();
     assert_eq!(
         error.field("password").as_deref(),
         Some("The password is incorrect")
     );
-    assert!(active(&app, &other).await, "nothing ended");
+    assert!(app.is_active(&other).await, "nothing ended");
 
-    let (status, _) = call(
-        &app,
-        &here,
-        "me_end_sessions",
-        "keep_current=true&password=correct+horse+battery",
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &here,
+            "me_end_sessions",
+            "keep_current=true&password=correct+horse+battery",
+        )
+        .await;
     assert_eq!(status, 200);
-    assert!(!active(&app, &other).await);
+    assert!(!app.is_active(&other).await);
 }
 
 #[tokio::test]
@@ -171,11 +149,11 @@ async fn an_administrators_end_shows_under_ended_with_name_and_reason() {
     let member = app.sign_in("member@acme.test").await;
     let laptop = app.sign_in("member@acme.test").await;
     let admin = app.sign_in("admin@acme.test").await;
-    let laptop_id = session_of(&app, &laptop).await;
+    let laptop_id = app.session_of(&laptop).await;
     let body = format!("user_id={}&session_id={laptop_id}", acme.member.id);
-    assert_eq!(call(&app, &admin, "iam_end_session", &body).await.0, 200);
+    assert_eq!(app.call(&admin, "iam_end_session", &body).await.0, 200);
 
-    let (_, ended) = call(&app, &member, "me_sessions", "view=ended").await;
+    let (_, ended) = app.call(&member, "me_sessions", "view=ended").await;
     assert_eq!(
         ended["sessions"][0]["ended"]["reason"],
         "Ended by an administrator"

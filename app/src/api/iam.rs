@@ -28,6 +28,18 @@ mod guard {
         }
     }
 
+    /// The caller, if they may end the sessions of `user_id`: a member of their own
+    /// account ("not found" otherwise) whom their role lets them sign out.
+    pub async fn may_end_sessions_of(state: &AppState, user_id: Uuid) -> Result<Caller, AppError> {
+        let caller = manager()?;
+        let user = member_of_callers_account(state, &caller, user_id).await?;
+        if caller.role.can_end_sessions_of(user.role) {
+            Ok(caller)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// A member of the caller's own account; any other id is "not found".
     pub async fn member_of_callers_account(
         state: &AppState,
@@ -140,12 +152,8 @@ pub async fn end_user_session(user_id: Uuid, session_id: Uuid) -> Result<(), App
     use crate::store::SessionEnd;
     respond(
         async move {
-            let caller = guard::manager()?;
             let state = state()?;
-            let user = guard::member_of_callers_account(&state, &caller, user_id).await?;
-            if !caller.role.can_end_sessions_of(user.role) {
-                return Err(AppError::Forbidden);
-            }
+            let caller = guard::may_end_sessions_of(&state, user_id).await?;
             let session = state.store.session(caller.account_id, session_id).await?;
             if session.is_none_or(|s| s.user_id != user_id) {
                 return Err(AppError::NotFound);
@@ -175,12 +183,8 @@ pub async fn end_all_user_sessions(user_id: Uuid) -> Result<u64, AppError> {
     use crate::ssr::sessions::end_all_of_user;
     respond(
         async move {
-            let caller = guard::manager()?;
             let state = state()?;
-            let user = guard::member_of_callers_account(&state, &caller, user_id).await?;
-            if !caller.role.can_end_sessions_of(user.role) {
-                return Err(AppError::Forbidden);
-            }
+            let caller = guard::may_end_sessions_of(&state, user_id).await?;
             end_all_of_user(
                 &state,
                 caller.account_id,

@@ -145,6 +145,35 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Calls a server function as the browser holding `cookie`: (status, JSON answer).
+    pub async fn call(&self, cookie: &str, function: &str, body: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .post_form(&format!("/api/{function}"), body, Some(cookie))
+            .await;
+        (response.status().as_u16(), body_json(response).await)
+    }
+
+    /// The id of the browser session behind `cookie`.
+    pub async fn session_of(&self, cookie: &str) -> uuid::Uuid {
+        let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or_default();
+        let hash = app::ssr::sessions::token_hash(token);
+        let context = self
+            .store
+            .session_by_token(&hash, app::domain::SessionKind::Browser)
+            .await;
+        context
+            .expect("store")
+            .expect("a session for the cookie")
+            .session_id
+    }
+
+    /// Whether `cookie` still passes the session check.
+    pub async fn is_active(&self, cookie: &str) -> bool {
+        self.get_with("/api/v1/me", ("cookie", cookie)).await.status() == 200
+    }
+}
+
 /// The `name=value` of the session cookie a response sets.
 pub fn session_cookie(response: &Response<Body>) -> Option<String> {
     response
