@@ -18,7 +18,7 @@ async fn create_account_then_add_users() {
     let store = fresh_store().await;
     let clock = ManualClock::new(Utc::now());
     let done = admin::create_account(
-        &*store,
+        &**store,
         &clock,
         "Acme",
         "Olivia@Acme.test",
@@ -31,7 +31,7 @@ async fn create_account_then_add_users() {
     let account = store.account_by_name("Acme").await.unwrap().expect("account");
 
     admin::add_user(
-        &*store,
+        &**store,
         &clock,
         "Acme",
         "mia@acme.test",
@@ -57,7 +57,7 @@ async fn create_account_then_add_users() {
 
     // An existing identity joins another account without a new password.
     admin::create_account(
-        &*store,
+        &**store,
         &clock,
         "Beta",
         "bob@beta.test",
@@ -68,7 +68,7 @@ async fn create_account_then_add_users() {
     .unwrap();
     let never = || async { panic!("no password is asked for an existing identity") };
     admin::add_user(
-        &*store,
+        &**store,
         &clock,
         "Beta",
         "mia@acme.test",
@@ -86,7 +86,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     let store = fresh_store().await;
     let clock = ManualClock::new(Utc::now());
     let empty = admin::create_account(
-        &*store,
+        &**store,
         &clock,
         "Acme",
         "olivia@acme.test",
@@ -101,7 +101,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert!(!store.has_accounts().await.unwrap());
 
     admin::create_account(
-        &*store,
+        &**store,
         &clock,
         "Acme",
         "olivia@acme.test",
@@ -111,7 +111,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     .await
     .unwrap();
     let duplicate = admin::create_account(
-        &*store,
+        &**store,
         &clock,
         "Other",
         "olivia@acme.test",
@@ -126,7 +126,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert!(store.account_by_name("Other").await.unwrap().is_none());
 
     let unknown = admin::add_user(
-        &*store,
+        &**store,
         &clock,
         "Nope",
         "mia@acme.test",
@@ -140,7 +140,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
         .to_string()
         .contains("no account is named \"Nope\""));
     let bad_role = admin::add_user(
-        &*store,
+        &**store,
         &clock,
         "Acme",
         "mia@acme.test",
@@ -151,7 +151,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     .await;
     assert!(bad_role.unwrap_err().field("role").is_some());
     let bad_email = admin::add_user(
-        &*store,
+        &**store,
         &clock,
         "Acme",
         "not-an-email",
@@ -278,7 +278,7 @@ fn binary_reads_passwords_from_stdin_and_fails_in_one_line() {
 async fn the_demo_account_is_created_once() {
     let store = fresh_store().await;
     let clock = ManualClock::new(Utc::now());
-    let printed = server::demo::seed_if_empty(&*store, &clock, "127.0.0.1:3000")
+    let printed = server::demo::seed_if_empty(&**store, &clock, "127.0.0.1:3000")
         .await
         .unwrap()
         .expect("created");
@@ -304,7 +304,7 @@ async fn the_demo_account_is_created_once() {
         "and an ended one"
     );
     // A second start finds the database in use and creates nothing.
-    assert!(server::demo::seed_if_empty(&*store, &clock, "127.0.0.1:3000")
+    assert!(server::demo::seed_if_empty(&**store, &clock, "127.0.0.1:3000")
         .await
         .unwrap()
         .is_none());

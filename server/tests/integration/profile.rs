@@ -1,11 +1,9 @@
 //! Avatar > Profile > Sessions: a user's own sessions through the self-service server
 //! functions, which take no user id and reach nobody else's sessions.
 
-mod support;
-
+use crate::support::{body_json, seed, test_app};
 use app::domain::EndReason;
 use chrono::Duration;
-use support::{body_json, seed, test_app};
 use uuid::Uuid;
 
 #[tokio::test]

@@ -1,13 +1,11 @@
 //! The login-session engine through the real router, on SQLite and (with
 //! `TEST_POSTGRES_URL`) Postgres, with a manual clock instead of sleeps.
 
-mod support;
-
+use crate::support::{body_json, body_text, seed, session_cookie, test_app, PASSWORD};
 use app::domain::{EndReason, LoginSessionSettings, SessionKind};
 use app::ssr::sessions::token_hash;
 use app::store::SessionEnd;
 use chrono::Duration;
-use support::{body_json, body_text, seed, session_cookie, test_app, PASSWORD};
 
 fn token_of(cookie: &str) -> &str {
     cookie.split_once('=').map(|(_, v)| v).unwrap_or_default()
@@ -291,7 +289,7 @@ async fn the_concurrent_limit_ends_the_least_recently_active() {
     assert_eq!(ctx.end_reason(), Some(EndReason::ConcurrentLimit));
 }
 
-async fn password_grant(app: &support::TestApp, email: &str) -> serde_json::Value {
+async fn password_grant(app: &crate::support::TestApp, email: &str) -> serde_json::Value {
     let body = format!(
         "grant_type=password&username={email}&password={}",
         PASSWORD.replace(' ', "+")

@@ -1,13 +1,11 @@
 //! Account login-session settings through the real router (server functions and the
 //! JSON API), on both backends, with a manual clock.
 
-mod support;
-
+use crate::support::{body_json, seed, test_app, TestApp};
 use app::domain::{EndReason, LoginSessionSettings, SessionKind};
 use app::ssr::sessions::token_hash;
 use axum::body::Body;
 use chrono::Duration;
-use support::{body_json, seed, test_app, TestApp};
 
 async fn patch(app: &TestApp, cookie: &str, json: &str) -> (u16, serde_json::Value) {
     let request = http::Request::patch("/api/v1/account/settings/login-session")

@@ -2,11 +2,9 @@
 //! matrix (owner, administrator, member, another account's administrator), account
 //! isolation whatever ids are sent, and search and paging.
 
-mod support;
-
+use crate::support::{body_json, seed, test_app, Seeded, TestApp};
 use app::domain::{EndReason, Role};
 use app::store::NewUser;
-use support::{body_json, seed, test_app, Seeded, TestApp};
 use uuid::Uuid;
 
 struct World {
@@ -226,7 +224,7 @@ async fn members_get_403_and_change_nothing() {
         )
         .await;
     assert_eq!(page.status(), 403);
-    assert!(support::body_text(page)
+    assert!(crate::support::body_text(page)
         .await
         .contains("have access to this page"));
 }

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use app::ssr::{ManualClock, SecurityConfig};
-use app::store::testing::fresh_store;
+use app::store::testing::{fresh_store, TestStore};
 use app::store::DynStore;
 use axum::body::Body;
 use axum::Router;
@@ -18,10 +18,13 @@ pub struct TestApp {
     pub router: Router,
     pub store: DynStore,
     pub clock: Arc<ManualClock>,
+    /// Keeps the test database until the test ends.
+    _db: TestStore,
 }
 
 pub async fn test_app() -> TestApp {
-    let store = fresh_store().await;
+    let db = fresh_store().await;
+    let store: DynStore = (*db).clone();
     let start = Utc
         .with_ymd_and_hms(2026, 11, 2, 9, 0, 0)
         .single()
@@ -39,6 +42,7 @@ pub async fn test_app() -> TestApp {
         state,
         store,
         clock,
+        _db: db,
     }
 }
 

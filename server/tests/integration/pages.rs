@@ -1,8 +1,6 @@
 //! The server renders the console's pages through the real router.
 
-mod support;
-
-use support::{body_text, test_app};
+use crate::support::{body_text, test_app};
 
 #[tokio::test]
 async fn sign_in_page_is_server_rendered() {
@@ -34,7 +32,7 @@ async fn unknown_pages_are_404_once_signed_in() {
     // Without a session every page leads to sign-in, so nobody learns which exist.
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), 302);
-    support::seed(&app, "Acme").await;
+    crate::support::seed(&app, "Acme").await;
     let cookie = app.sign_in("member@acme.test").await;
     let request = http::Request::get("/no/such/page")
         .header("accept", "text/html")

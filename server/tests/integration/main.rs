@@ -1,0 +1,12 @@
+//! Integration tests through the real router and the real binary, on SQLite, or on
+//! Postgres when `TEST_POSTGRES_URL` is set. One test binary rather than one per file:
+//! each links the whole server, and separate binaries cost a gigabyte of disk apiece.
+
+mod support;
+
+mod admin;
+mod iam;
+mod pages;
+mod profile;
+mod sessions;
+mod settings;
