@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -195,29 +196,30 @@ async fn revoke(State(state): State<AppState>, form: Result<Form<RevokeRequest>,
     }
 }
 
+/// Borrows from the request's caller: this answer is on the hot path.
 #[derive(Serialize)]
-struct Me {
-    user_id: String,
-    email: String,
-    display_name: String,
-    account_id: String,
-    account_name: String,
+struct Me<'a> {
+    user_id: Uuid,
+    email: &'a str,
+    display_name: &'a str,
+    account_id: Uuid,
+    account_name: &'a str,
     role: &'static str,
-    session_id: String,
+    session_id: Uuid,
     credential: &'static str,
 }
 
 /// Who the caller is, by bearer access token or session cookie.
 async fn me(Extension(context): Extension<Arc<RequestContext>>) -> Response {
-    match context.caller() {
+    match context.caller_ref() {
         Ok(c) => Json(Me {
-            user_id: c.user_id.to_string(),
-            email: c.email,
-            display_name: c.display_name,
-            account_id: c.account_id.to_string(),
-            account_name: c.account_name,
+            user_id: c.user_id,
+            email: &c.email,
+            display_name: &c.display_name,
+            account_id: c.account_id,
+            account_name: &c.account_name,
             role: c.role.as_str(),
-            session_id: c.session_id.to_string(),
+            session_id: c.session_id,
             credential: c.kind.as_str(),
         })
         .into_response(),

@@ -32,12 +32,7 @@ pub fn app_state(
         .site_pkg_dir("pkg")
         .site_addr(listen)
         .build();
-    AppState {
-        store,
-        clock,
-        security: Arc::new(security),
-        leptos_options,
-    }
+    AppState::new(store, clock, security, leptos_options)
 }
 
 /// Builds the whole application. Integration tests drive this same router.

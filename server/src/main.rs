@@ -53,6 +53,7 @@ async fn start() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
+    app::ssr::crypto::set_password_threads(usize::from(config.password_threads));
     let store = store::connect(&config.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;

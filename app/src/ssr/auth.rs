@@ -48,8 +48,12 @@ impl RequestContext {
 
     /// The caller, or the 401 error that says why there is none.
     pub fn caller(&self) -> Result<Caller, AppError> {
+        self.caller_ref().cloned()
+    }
+
+    pub fn caller_ref(&self) -> Result<&Caller, AppError> {
         match &self.auth {
-            Auth::Caller(c) => Ok(c.clone()),
+            Auth::Caller(c) => Ok(c),
             Auth::Refused(refusal) => Err(AppError::unauthorized(refusal.message())),
             Auth::Anonymous => Err(AppError::unauthorized("Sign in to continue.")),
         }
@@ -170,8 +174,9 @@ fn append_cookie(response: &mut Response, cookie: &str) {
 
 /// The middleware in front of every route.
 pub async fn session_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
-    if is_asset(&path) {
+    let uri = request.uri().clone();
+    let path = uri.path();
+    if is_asset(path) {
         return next.run(request).await;
     }
     if is_cross_site(request.method(), request.headers()) {
@@ -205,7 +210,7 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
     if is_page_load {
-        let early = match (&auth, is_public_page(&path)) {
+        let early = match (&auth, is_public_page(path)) {
             (Auth::Caller(_), true) => Some(redirect("/")),
             (Auth::Refused(refusal), false) => Some(redirect(&refusal.sign_in_url())),
             (Auth::Anonymous, false) => Some(redirect("/signin")),

@@ -25,21 +25,28 @@ pub fn hash_token(token: &str) -> TokenHash {
     TokenHash(Sha256::digest(token.as_bytes()).into())
 }
 
-/// Password work runs on a few dedicated threads, one per core: a burst of sign-ins
-/// queues instead of taking every core and ~19 MB per concurrent hash, and each thread
-/// reuses one Argon2 memory block, so resident memory stays flat under load.
+/// Password work runs on a few dedicated threads (one unless configured): a burst of
+/// sign-ins queues instead of taking every core and ~19 MB per concurrent hash, and each
+/// thread reuses one Argon2 memory block, so resident memory stays flat under load.
 mod hashing {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::mpsc::{channel, Receiver, Sender};
     use std::sync::{Arc, Mutex, OnceLock};
 
     type Job = Box<dyn FnOnce() + Send>;
+
+    static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+    pub fn set_threads(n: usize) {
+        THREADS.store(n.max(1), Ordering::Relaxed);
+    }
 
     fn queue() -> &'static Mutex<Sender<Job>> {
         static QUEUE: OnceLock<Mutex<Sender<Job>>> = OnceLock::new();
         QUEUE.get_or_init(|| {
             let (sender, receiver) = channel::<Job>();
             let receiver = Arc::new(Mutex::new(receiver));
-            let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+            let threads = THREADS.load(Ordering::Relaxed);
             for n in 0..threads {
                 let receiver: Arc<Mutex<Receiver<Job>>> = Arc::clone(&receiver);
                 let _ = std::thread::Builder::new()
@@ -106,6 +113,12 @@ fn verify_phc(password: &[u8], phc: &str) -> bool {
     });
     // Output's equality is constant-time.
     computed.is_ok() && Output::new(&out).is_ok_and(|out| out == expected)
+}
+
+/// How many threads hash and verify passwords. Each holds a 19 MiB Argon2 block once
+/// used. Takes effect only before the first password operation (set it at start-up).
+pub fn set_password_threads(n: usize) {
+    hashing::set_threads(n);
 }
 
 async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {

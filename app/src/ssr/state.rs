@@ -15,13 +15,39 @@ pub struct SecurityConfig {
 }
 
 /// Everything a request needs, shared by the router, the server functions and the API.
-/// It holds no truth of its own: several processes may serve one database.
+/// It holds no truth of its own: several processes may serve one database. Cloned for
+/// every request by axum's `State`, so it is one `Arc` rather than a bundle of fields.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: DynStore,
     pub clock: Arc<dyn Clock>,
-    pub security: Arc<SecurityConfig>,
+    pub security: SecurityConfig,
     pub leptos_options: LeptosOptions,
+}
+
+impl AppState {
+    pub fn new(
+        store: DynStore,
+        clock: Arc<dyn Clock>,
+        security: SecurityConfig,
+        leptos_options: LeptosOptions,
+    ) -> Self {
+        AppState(Arc::new(Shared {
+            store,
+            clock,
+            security,
+            leptos_options,
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
