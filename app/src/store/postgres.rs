@@ -14,6 +14,8 @@ const BACKEND: &str = "postgres";
 /// Settings are read and then updated in one transaction: lock the row in between.
 const LOCK_ROW: &str = " FOR UPDATE";
 const NULL_INSTANT: &str = "NULL::timestamptz";
+/// A pooled connection idle longer than this is pinged before use.
+const IDLE_PING_AFTER: Duration = Duration::from_secs(30);
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -21,9 +23,22 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        // sqlx pings a pooled connection on every acquire by default: a second round trip
+        // for each session check. Ping only one that sat idle long enough to have been
+        // dropped by the server or a firewall; otherwise a dead connection fails its
+        // query once and is discarded.
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_PING_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect(url)
             .await?;
         Ok(Self { pool })

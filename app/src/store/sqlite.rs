@@ -36,8 +36,10 @@ impl SqliteStore {
             }
         }
         // One writer at a time anyway; a few connections keep the page caches (2 MB each) small.
+        // A local file cannot hang up: skip sqlx's ping on every acquire.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(Self {
