@@ -198,9 +198,15 @@ pub fn evaluate(
     SessionState::Active
 }
 
-/// Whether a request at `now` should record activity (at most once per interval).
-pub fn needs_touch(last_active_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    now - last_active_at >= TOUCH_INTERVAL
+/// A new client address is recorded sooner than the minute, but at most this often: a
+/// client alternating between two addresses must not make every check a write.
+pub const ADDRESS_TOUCH_INTERVAL: Duration = Duration::seconds(10);
+
+/// Whether a request at `now` from `ip` should record activity: once a minute, or
+/// sooner (but not more than once per `ADDRESS_TOUCH_INTERVAL`) from a new address.
+pub fn needs_touch(last_active_at: DateTime<Utc>, last_ip: &str, now: DateTime<Utc>, ip: &str) -> bool {
+    let since = now - last_active_at;
+    since >= TOUCH_INTERVAL || (last_ip != ip && since >= ADDRESS_TOUCH_INTERVAL)
 }
 
 /// Sessions to end so that a new sign-in keeps the user within `limit` active sessions:
@@ -306,8 +312,16 @@ mod tests {
 
     #[test]
     fn touch_at_most_once_a_minute() {
-        assert!(!needs_touch(t(0), t(59)));
-        assert!(needs_touch(t(0), t(60)));
+        assert!(!needs_touch(t(0), "192.0.2.1", t(59), "192.0.2.1"));
+        assert!(needs_touch(t(0), "192.0.2.1", t(60), "192.0.2.1"));
+    }
+
+    #[test]
+    fn a_new_address_is_recorded_sooner_but_not_per_request() {
+        assert!(!needs_touch(t(0), "192.0.2.1", t(9), "192.0.2.2"));
+        assert!(needs_touch(t(0), "192.0.2.1", t(10), "192.0.2.2"));
+        // Alternating addresses: still at most one write per ten seconds.
+        assert!(!needs_touch(t(10), "192.0.2.2", t(11), "192.0.2.1"));
     }
 
     #[test]

@@ -237,7 +237,7 @@ async fn judge(
         now,
     );
     if verdict == SessionState::Active {
-        if needs_touch(context.last_active_at, now) || context.last_ip != ip {
+        if needs_touch(context.last_active_at, &context.last_ip, now, ip) {
             state.store.touch_session(context.session_id, now, ip).await?;
         }
         return Ok(Ok(caller(context)));
