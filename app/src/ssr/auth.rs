@@ -174,8 +174,7 @@ fn append_cookie(response: &mut Response, cookie: &str) {
 
 /// The middleware in front of every route.
 pub async fn session_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let uri = request.uri().clone();
-    let path = uri.path();
+    let path = request.uri().path();
     if is_asset(path) {
         return next.run(request).await;
     }

@@ -253,6 +253,56 @@ async fn activity_is_written_at_most_once_a_minute() {
 }
 
 #[tokio::test]
+async fn a_new_address_is_recorded_within_seconds_but_not_per_request() {
+    let app = crate::support::test_app_with(app::ssr::SecurityConfig {
+        trusted_proxy_header: Some("x-forwarded-for".into()),
+        ..Default::default()
+    })
+    .await;
+    seed(&app, "Acme").await;
+    let cookie = app.sign_in("member@acme.test").await;
+    let hash = token_hash(token_of(&cookie));
+    let signed_in = app.clock_now();
+    let from = |ip: &'static str| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move {
+            let request = http::Request::get("/api/v1/me")
+                .header("cookie", cookie)
+                .header("x-forwarded-for", ip)
+                .body(axum::body::Body::empty())
+                .expect("request");
+            assert_eq!(app.send(request).await.status(), 200);
+            let ctx = app
+                .store
+                .session_by_token(&hash, SessionKind::Browser)
+                .await
+                .unwrap()
+                .unwrap();
+            (ctx.last_active_at, ctx.last_ip)
+        }
+    };
+
+    app.clock.advance(Duration::seconds(5));
+    let (at, ip) = from("198.51.100.7").await;
+    assert_eq!(at, signed_in, "a new address within 10 s is not written yet");
+    assert_ne!(ip, "198.51.100.7");
+
+    app.clock.advance(Duration::seconds(6));
+    assert_eq!(
+        from("198.51.100.7").await,
+        (app.clock_now(), "198.51.100.7".to_string())
+    );
+
+    // Alternating addresses: no write until 10 s after the last one.
+    let recorded = app.clock_now();
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(from("203.0.113.9").await, (recorded, "198.51.100.7".to_string()));
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(from("198.51.100.7").await, (recorded, "198.51.100.7".to_string()));
+}
+
+#[tokio::test]
 async fn the_concurrent_limit_ends_the_least_recently_active() {
     let app = test_app().await;
     let acme = seed(&app, "Acme").await;

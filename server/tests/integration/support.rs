@@ -23,6 +23,12 @@ pub struct TestApp {
 }
 
 pub async fn test_app() -> TestApp {
+    test_app_with(SecurityConfig::default()).await
+}
+
+/// The router with a given transport configuration (e.g. a trusted proxy header, so a
+/// test can choose each request's client address).
+pub async fn test_app_with(security: SecurityConfig) -> TestApp {
     let db = fresh_store().await;
     let store: DynStore = (*db).clone();
     let start = Utc
@@ -33,7 +39,7 @@ pub async fn test_app() -> TestApp {
     let state = server::app_state(
         store.clone(),
         clock.clone(),
-        SecurityConfig::default(),
+        security,
         "target/site",
         "127.0.0.1:3000".parse().expect("address"),
     );
