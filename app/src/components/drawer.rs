@@ -5,25 +5,29 @@ use leptos::html;
 use leptos::prelude::*;
 
 /// Remembers the focused element when a dialog opens and gives focus back on close.
+///
+/// The element lives in thread-local storage, so it exists only in the browser: made
+/// during server rendering, it could be dropped on another runtime thread, which panics.
 #[derive(Clone, Copy)]
-pub struct FocusReturn(StoredValue<Option<web_sys::HtmlElement>, LocalStorage>);
+pub struct FocusReturn(Option<StoredValue<Option<web_sys::HtmlElement>, LocalStorage>>);
 
 impl FocusReturn {
     pub fn new() -> Self {
-        FocusReturn(StoredValue::new_local(None))
+        FocusReturn(cfg!(feature = "hydrate").then(|| StoredValue::new_local(None)))
     }
 
     pub fn remember(&self) {
         use wasm_bindgen::JsCast;
+        let Some(stored) = self.0 else { return };
         let active = document()
             .active_element()
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-        self.0.set_value(active);
+        stored.set_value(active);
     }
 
     /// Focuses the remembered element if it is still on the page; returns whether it was.
     pub fn restore(&self) -> bool {
-        match self.0.get_value() {
+        match self.0.and_then(|stored| stored.get_value()) {
             Some(element) if element.is_connected() => element.focus().is_ok(),
             _ => false,
         }
