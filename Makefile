@@ -45,7 +45,8 @@ test-e2e: site test-tools
 # Benchmarks (not part of make test): BENCH_DB=postgres for Postgres; sizes in scripts/bench/run.py.
 BENCH_DB ?= sqlite
 bench: bench-tools
-	cargo build --locked --release -p server --bins
+	cargo build --locked --release -p server
+	cargo build --locked --release -p server --bin bench_seed --features bench
 ifeq ($(BENCH_DB),postgres)
 	BENCH_DB=postgres scripts/with-postgres.sh python3 scripts/bench/run.py
 else

@@ -9,6 +9,8 @@ pub mod error;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 #[cfg(feature = "ssr")]
 pub mod store;

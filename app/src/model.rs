@@ -29,7 +29,6 @@ pub struct User {
 pub struct Membership {
     pub account_id: Uuid,
     pub user_id: Uuid,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub role: Role,
     pub created_at: DateTime<Utc>,
 }
@@ -41,7 +40,6 @@ pub struct LoginSession {
     pub id: Uuid,
     pub account_id: Uuid,
     pub user_id: Uuid,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub kind: SessionKind,
     pub created_at: DateTime<Utc>,
     pub last_active_at: DateTime<Utc>,
@@ -52,12 +50,17 @@ pub struct LoginSession {
     pub user_agent: String,
     pub ended_at: Option<DateTime<Utc>>,
     pub ended_by: Option<Uuid>,
-    pub end_reason: Option<String>,
+    pub end_reason: Option<EndReason>,
 }
 
 impl LoginSession {
-    pub fn end_reason(&self) -> Option<EndReason> {
-        self.end_reason.as_deref().and_then(|r| r.parse().ok())
+    pub fn times(&self) -> crate::domain::session::SessionTimes {
+        crate::domain::session::SessionTimes {
+            created_at: self.created_at,
+            last_active_at: self.last_active_at,
+            ended_at: self.ended_at,
+            end_reason: self.end_reason,
+        }
     }
 }
 
@@ -87,6 +90,9 @@ pub struct Caller {
     pub account_name: String,
     pub kind: SessionKind,
     pub signed_in_at: DateTime<Utc>,
+    /// The account's limits as the session check read them for this request, so an
+    /// operation never reads them a second time.
+    pub settings: crate::domain::LoginSessionSettings,
 }
 
 /// An account offered at sign-in to a person who belongs to several.
@@ -130,7 +136,6 @@ pub struct UserListing {
     pub user_id: Uuid,
     pub display_name: String,
     pub email: String,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub role: Role,
     pub member_since: DateTime<Utc>,
     pub last_active_at: Option<DateTime<Utc>>,
@@ -150,8 +155,8 @@ pub struct SessionListing {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndedInfo {
     pub at: DateTime<Utc>,
-    pub by_name: Option<String>,
-    pub reason: String,
+    /// Why and by whom, e.g. "Ended by administrator Adam".
+    pub description: String,
 }
 
 /// One row of a session list, as the admin drawer and the profile show it.

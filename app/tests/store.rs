@@ -1,11 +1,11 @@
 //! Every store method, with the same bodies on SQLite (default) and Postgres
 //! (`TEST_POSTGRES_URL` set by `make test`).
 
-use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
-use app::model::UserSort;
-use app::store::testing::fresh_store;
+use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind, SessionView};
+use app::model::{Account, User, UserSort};
+use app::store::testing::{fresh_store, on_postgres, TestStore};
 use app::store::{
-    Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd, SessionView, StoreError,
+    Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd, SessionSelection, StoreError,
     TokenHash, UserQuery,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -43,6 +43,28 @@ fn session_for(account_id: Uuid, user_id: Uuid, created_at: DateTime<Utc>, seed:
     }
 }
 
+/// An account named `name` whose owner is `email`.
+async fn account(store: &TestStore, name: &str, email: &str) -> (Account, User) {
+    store
+        .create_account_with_owner(name, &person(email), t0())
+        .await
+        .unwrap()
+}
+
+/// Acme, owned by Olivia: most tests' account.
+async fn acme(store: &TestStore) -> (Account, User) {
+    account(store, "Acme", "olivia@acme.test").await
+}
+
+/// Ends one session through the store; whether this call ended it.
+async fn end_one(store: &TestStore, account_id: Uuid, id: Uuid, end: &SessionEnd) -> bool {
+    let selection = SessionSelection::Ids {
+        ids: vec![id],
+        user_id: None,
+    };
+    !store.end_sessions(account_id, &selection, end).await.unwrap().is_empty()
+}
+
 /// Nothing counts as expired: cut-offs far in the past.
 fn everything_live() -> Liveness {
     Liveness {
@@ -54,11 +76,7 @@ fn everything_live() -> Liveness {
 #[tokio::test]
 async fn accounts_owners_and_lookups() {
     let store = fresh_store().await;
-    let expected = if std::env::var("TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
-        "postgres"
-    } else {
-        "sqlite"
-    };
+    let expected = if on_postgres() { "postgres" } else { "sqlite" };
     assert_eq!(
         store.backend(),
         expected,
@@ -66,10 +84,7 @@ async fn accounts_owners_and_lookups() {
     );
     assert!(!store.has_accounts().await.unwrap());
 
-    let (account, owner) = store
-        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
-        .await
-        .unwrap();
+    let (account, owner) = acme(&store).await;
     assert!(store.has_accounts().await.unwrap());
     assert_eq!(account.name, "Acme");
     assert_eq!(account.created_at, t0());
@@ -117,10 +132,7 @@ async fn accounts_owners_and_lookups() {
 #[tokio::test]
 async fn refused_creations_change_nothing() {
     let store = fresh_store().await;
-    store
-        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
-        .await
-        .unwrap();
+    acme(&store).await;
 
     // Same account name: refused, and the new owner's identity was not left behind.
     let err = store
@@ -148,14 +160,8 @@ async fn refused_creations_change_nothing() {
 #[tokio::test]
 async fn members_and_memberships() {
     let store = fresh_store().await;
-    let (acme, owner) = store
-        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
-        .await
-        .unwrap();
-    let (beta, _) = store
-        .create_account_with_owner("Beta", &person("bob@beta.test"), t0())
-        .await
-        .unwrap();
+    let (acme, owner) = acme(&store).await;
+    let (beta, _) = account(&store, "Beta", "bob@beta.test").await;
 
     let admin = store
         .create_member(acme.id, &person("adam@acme.test"), Role::Administrator, t0())
@@ -214,14 +220,8 @@ async fn members_and_memberships() {
 #[tokio::test]
 async fn sessions_are_created_touched_listed_and_ended_once() {
     let store = fresh_store().await;
-    let (acme, owner) = store
-        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
-        .await
-        .unwrap();
-    let (beta, beta_owner) = store
-        .create_account_with_owner("Beta", &person("bob@beta.test"), t0())
-        .await
-        .unwrap();
+    let (acme, owner) = acme(&store).await;
+    let (beta, beta_owner) = account(&store, "Beta", "bob@beta.test").await;
     let mia = store
         .create_member(acme.id, &person("mia@acme.test"), Role::Member, t0())
         .await
@@ -311,23 +311,23 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
         reason: EndReason::EndedByAdministrator,
     };
     assert!(
-        !store.end_session(beta.id, first.id, &end).await.unwrap(),
+        !end_one(&store, beta.id, first.id, &end).await,
         "other account cannot end it"
     );
-    assert!(store.end_session(acme.id, first.id, &end).await.unwrap());
+    assert!(end_one(&store, acme.id, first.id, &end).await);
     let later = SessionEnd {
         at: t0() + Duration::minutes(30),
         by: None,
         reason: EndReason::SignedOut,
     };
     assert!(
-        !store.end_session(acme.id, first.id, &later).await.unwrap(),
+        !end_one(&store, acme.id, first.id, &later).await,
         "ending twice changes nothing"
     );
     let ended = store.session(acme.id, first.id).await.unwrap().unwrap();
     assert_eq!(ended.ended_at, Some(end.at));
     assert_eq!(ended.ended_by, Some(owner.id));
-    assert_eq!(ended.end_reason(), Some(EndReason::EndedByAdministrator));
+    assert_eq!(ended.end_reason, Some(EndReason::EndedByAdministrator));
     // An ended session records no more activity.
     store
         .touch_session(first.id, t0() + Duration::hours(1), "192.0.2.1")
@@ -370,10 +370,7 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
 #[tokio::test]
 async fn audit_events_newest_first() {
     let store = fresh_store().await;
-    let (acme, owner) = store
-        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
-        .await
-        .unwrap();
+    let (acme, owner) = acme(&store).await;
     for minutes in [1, 3, 2] {
         store
             .record_audit(&NewAuditEvent {
@@ -397,14 +394,8 @@ async fn audit_events_newest_first() {
 #[tokio::test]
 async fn users_are_searched_sorted_paged_and_counted() {
     let store = fresh_store().await;
-    let (acme, owner) = store
-        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
-        .await
-        .unwrap();
-    let (beta, _) = store
-        .create_account_with_owner("Beta", &person("bob@beta.test"), t0())
-        .await
-        .unwrap();
+    let (acme, owner) = acme(&store).await;
+    let (beta, _) = account(&store, "Beta", "bob@beta.test").await;
     let mut members = Vec::new();
     for i in 0..12 {
         let user = NewUser {
@@ -443,7 +434,7 @@ async fn users_are_searched_sorted_paged_and_counted() {
                 by: Some(owner.id),
                 reason: EndReason::EndedByAdministrator,
             };
-            store.end_session(acme.id, s.id, &end).await.unwrap();
+            end_one(&store, acme.id, s.id, &end).await;
         }
     }
     let query = |search: &str, sort, offset| UserQuery {
@@ -542,19 +533,22 @@ async fn users_are_searched_sorted_paged_and_counted() {
 #[tokio::test]
 async fn settings_updates_are_audited() {
     let store = fresh_store().await;
-    let (acme, owner) = store
-        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
-        .await
-        .unwrap();
+    let (acme, owner) = acme(&store).await;
     let new = LoginSessionSettings {
         inactivity_secs: Some(900),
         max_duration_secs: None,
         concurrent_limit: Some(3),
     };
-    store
-        .update_login_session_settings(acme.id, &new, owner.id, t0())
+    let old = LoginSessionSettings::default();
+    assert!(store
+        .update_login_session_settings(acme.id, &old, &new, owner.id, t0())
         .await
-        .unwrap();
+        .unwrap());
+    // A change that started from the old values lost the race: nothing is written.
+    assert!(!store
+        .update_login_session_settings(acme.id, &old, &old, owner.id, t0())
+        .await
+        .unwrap());
     assert_eq!(store.login_session_settings(acme.id).await.unwrap(), new);
     let all = store.accounts_settings().await.unwrap();
     assert_eq!(all, vec![(acme.id, new)]);
@@ -565,7 +559,7 @@ async fn settings_updates_are_audited() {
     assert_eq!(details["new"]["inactivity_secs"], 900);
     assert!(matches!(
         store
-            .update_login_session_settings(Uuid::new_v4(), &new, owner.id, t0())
+            .update_login_session_settings(Uuid::new_v4(), &old, &new, owner.id, t0())
             .await,
         Err(StoreError::NotFound)
     ));
@@ -574,10 +568,7 @@ async fn settings_updates_are_audited() {
 #[tokio::test]
 async fn credentials_resolve_rotate_and_expire() {
     let store = fresh_store().await;
-    let (acme, owner) = store
-        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
-        .await
-        .unwrap();
+    let (acme, owner) = acme(&store).await;
     let cli = store
         .create_session(&session_for(acme.id, owner.id, t0(), 1))
         .await
@@ -594,7 +585,7 @@ async fn credentials_resolve_rotate_and_expire() {
         (ctx.session_id, ctx.role, ctx.account_name.as_str()),
         (cli.id, Role::Owner, "Acme")
     );
-    assert_eq!(ctx.settings(), LoginSessionSettings::default());
+    assert_eq!(ctx.settings, LoginSessionSettings::default());
     assert!(store
         .session_by_token(&TokenHash([1; 32]), SessionKind::Browser)
         .await
@@ -667,7 +658,7 @@ async fn credentials_resolve_rotate_and_expire() {
         by: None,
         reason: EndReason::Inactivity,
     };
-    store.end_session(acme.id, cli.id, &end).await.unwrap();
+    end_one(&store, acme.id, cli.id, &end).await;
     assert!(store
         .unrecorded_expired(acme.id, live, 10)
         .await
@@ -732,12 +723,9 @@ async fn sign_in_failures_count_within_a_window() {
 
 #[tokio::test]
 async fn bulk_paths_write_members_and_sessions_with_history() {
-    use app::store::SeedSession;
+    use app::store::testing::SeedSession;
     let store = fresh_store().await;
-    let (acme, owner) = store
-        .create_account_with_owner("Acme", &person("olivia@acme.test"), t0())
-        .await
-        .unwrap();
+    let (acme, owner) = acme(&store).await;
     let people: Vec<NewUser> = (0..2500).map(|i| person(&format!("bulk{i}@acme.test"))).collect();
     let ids = store
         .create_members_bulk(acme.id, &people, Role::Member, t0())
@@ -807,4 +795,88 @@ async fn bulk_paths_write_members_and_sessions_with_history() {
         .await
         .unwrap()
         .is_some());
+}
+
+#[tokio::test]
+async fn ends_select_by_ids_or_a_users_live_sessions_and_audit_each() {
+    let store = fresh_store().await;
+    let (acme, owner) = acme(&store).await;
+    let mia = store
+        .create_member(acme.id, &person("mia@acme.test"), Role::Member, t0())
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for seed in 20..24u8 {
+        let s = store
+            .create_session(&session_for(acme.id, mia.id, t0(), seed))
+            .await
+            .unwrap();
+        ids.push(s.id);
+    }
+    let olivias = store
+        .create_session(&session_for(acme.id, owner.id, t0(), 30))
+        .await
+        .unwrap();
+    let end = SessionEnd {
+        at: t0() + Duration::minutes(1),
+        by: Some(owner.id),
+        reason: EndReason::EndedByAdministrator,
+    };
+
+    // Ids limited to a user: another user's session in the list is left alone.
+    let selection = SessionSelection::Ids {
+        ids: vec![ids[0], olivias.id],
+        user_id: Some(mia.id),
+    };
+    let ended = store.end_sessions(acme.id, &selection, &end).await.unwrap();
+    assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), vec![ids[0]]);
+    assert_eq!(ended[0].end_reason, Some(EndReason::EndedByAdministrator));
+    assert!(store.session(acme.id, olivias.id).await.unwrap().unwrap().ended_at.is_none());
+
+    // Every live session of a user but one; the already ended one is not ended again.
+    let selection = SessionSelection::LiveOfUser {
+        user_id: mia.id,
+        except: Some(ids[3]),
+        live: everything_live(),
+    };
+    let mut ended: Vec<_> = store
+        .end_sessions(acme.id, &selection, &end)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    ended.sort();
+    let mut expected = vec![ids[1], ids[2]];
+    expected.sort();
+    assert_eq!(ended, expected);
+    let again = store.end_sessions(acme.id, &selection, &end).await.unwrap();
+    assert!(again.is_empty(), "ending twice changes nothing");
+    assert!(store.session(acme.id, ids[3]).await.unwrap().unwrap().ended_at.is_none());
+
+    let events = store.audit_events(acme.id, 10).await.unwrap();
+    assert_eq!(events.len(), 3, "one event per ended session");
+    assert!(events.iter().all(|e| e.action == "session.ended" && e.target_user_id == Some(mia.id)));
+}
+
+#[tokio::test]
+async fn the_database_refuses_end_reasons_it_does_not_know() {
+    let store = fresh_store().await;
+    let (acme, owner) = acme(&store).await;
+    let session = store
+        .create_session(&session_for(acme.id, owner.id, t0(), 40))
+        .await
+        .unwrap();
+    let end = SessionEnd {
+        at: t0(),
+        by: None,
+        reason: EndReason::SignedOut,
+    };
+    assert!(end_one(&store, acme.id, session.id, &end).await);
+    let unknown = "UPDATE login_sessions SET end_reason = 'from_the_future'";
+    assert!(store.execute_raw(unknown).await.is_err(), "CHECK refuses unknown reasons");
+    let half_ended = "UPDATE login_sessions SET ended_at = NULL";
+    assert!(store.execute_raw(half_ended).await.is_err(), "a reason needs an end time");
+    let ended = store.session(acme.id, session.id).await.unwrap().unwrap();
+    assert_eq!(ended.end_reason, Some(EndReason::SignedOut));
 }

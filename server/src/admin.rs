@@ -64,16 +64,13 @@ pub async fn add_user<F, Fut>(
     account: &str,
     email: &str,
     name: &str,
-    role: &str,
+    role: Role,
     password: F,
 ) -> Result<String, AppError>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<String, AppError>>,
 {
-    let role: Role = role
-        .parse()
-        .map_err(|e: app::domain::role::UnknownRole| AppError::invalid("role", e.to_string()))?;
     let email = normalize_email(email).map_err(|m| AppError::invalid("email", m))?;
     let account = store
         .account_by_name(account.trim())

@@ -100,10 +100,29 @@ pub enum Command {
         /// Display name (for a new person).
         #[arg(long)]
         name: String,
-        /// owner, administrator or member.
-        #[arg(long, default_value = "member")]
-        role: String,
+        /// The person's role in the account.
+        #[arg(long, value_enum, default_value_t = RoleArg::Member)]
+        role: RoleArg,
     },
+}
+
+/// `--role` on the command line; the domain's `Role` knows nothing of clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    Owner,
+    #[value(alias = "admin")]
+    Administrator,
+    Member,
+}
+
+impl From<RoleArg> for app::domain::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Owner => app::domain::Role::Owner,
+            RoleArg::Administrator => app::domain::Role::Administrator,
+            RoleArg::Member => app::domain::Role::Member,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
 use app::error::AppError;
 use app::ssr::crypto::{hash_password, new_token};
 use app::ssr::Clock;
+use app::service::end::{end_sessions, one};
 use app::store::{NewSession, NewUser, SessionEnd, Store};
 use chrono::Duration;
 use uuid::Uuid;
@@ -125,7 +126,7 @@ pub async fn seed_if_empty(
                     by: Some(by),
                     reason: EndReason::EndedByAdministrator,
                 };
-                store.end_session(account_id, session.id, &end).await?;
+                end_sessions(store, account_id, one(session.id), end).await?;
             }
         }
     }

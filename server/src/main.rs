@@ -87,7 +87,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     app::AppError::invalid("password", "cannot read the password from standard input")
                 })
             };
-            let done = admin::add_user(&*store, &*clock, &account, &email, &name, &role, password).await?;
+            let done = admin::add_user(&*store, &*clock, &account, &email, &name, role.into(), password).await?;
             println!("{done}");
             Ok(())
         }
@@ -138,7 +138,7 @@ async fn sweep_forever(state: app::ssr::AppState, retention_days: u32, interval_
     let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         every.tick().await;
-        match app::ssr::sessions::sweep(&state, retention, 10_000).await {
+        match app::service::sweep::sweep(&state, retention, 10_000).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(changed = n, "session sweep"),
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),

@@ -1,8 +1,11 @@
+//! Signing in and out in the browser, and who is signed in.
+
 use crate::domain::Password;
 use crate::error::AppError;
 use crate::model::{AccountChoice, Caller};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignInResponse {
@@ -17,48 +20,33 @@ pub enum SignInResponse {
 pub async fn sign_in(
     email: String,
     password: Password,
-    account: Option<String>,
+    account: Option<Uuid>,
 ) -> Result<SignInResponse, AppError> {
     use crate::domain::SessionKind;
-    use crate::ssr::auth::{session_cookie, Auth};
-    use crate::ssr::server_fn::{request, respond, set_header, state};
-    use crate::ssr::sessions::{self, SignIn, SignInOutcome};
+    use crate::service::sign_in::{sign_in_browser, SignIn, SignInOutcome};
+    use crate::ssr::auth::session_cookie;
+    use crate::ssr::server_fn::{request, set_header, state, with_status};
 
-    respond(
-        async move {
-            let state = state()?;
-            let req = request()?;
-            let outcome = sessions::sign_in(
-                &state,
-                SignIn {
-                    email,
-                    password: password.into_inner(),
-                    account,
-                    ip: req.ip.clone(),
-                    user_agent: req.user_agent(),
-                    kind: SessionKind::Browser,
-                },
-            )
-            .await?;
-            match outcome {
-                SignInOutcome::ChooseAccount(choices) => Ok(SignInResponse::ChooseAccount(choices)),
-                SignInOutcome::SignedIn(issued) => {
-                    // A browser that was still signed in gets a new session, never the old token.
-                    if let Auth::Caller(previous) = &req.auth {
-                        sessions::sign_out(&state, previous).await?;
-                    }
-                    let max_age = (issued.session.expires_at - issued.session.created_at).num_seconds();
-                    set_header(
-                        http::header::SET_COOKIE,
-                        &session_cookie(&state.security, &issued.token, max_age),
-                    );
-                    leptos_axum::redirect("/");
-                    Ok(SignInResponse::SignedIn)
-                }
-            }
+    let req = with_status(request())?;
+    let request = SignIn {
+        email,
+        password: password.into_inner(),
+        account,
+        ip: req.ip.clone(),
+        user_agent: req.user_agent(),
+        kind: SessionKind::Browser,
+    };
+    let state = state()?;
+    match with_status(sign_in_browser(&state, request, &req.auth).await)? {
+        SignInOutcome::ChooseAccount(choices) => Ok(SignInResponse::ChooseAccount(choices)),
+        SignInOutcome::SignedIn(issued) => {
+            let max_age = (issued.session.expires_at - issued.session.created_at).num_seconds();
+            let cookie = session_cookie(&state.security, &issued.token, max_age);
+            set_header(http::header::SET_COOKIE, &cookie);
+            leptos_axum::redirect("/");
+            Ok(SignInResponse::SignedIn)
         }
-        .await,
-    )
+    }
 }
 
 /// Ends the current session on the server and clears the cookie.
@@ -66,25 +54,19 @@ pub async fn sign_in(
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::domain::SignInNotice;
     use crate::ssr::auth::clear_cookie;
-    use crate::ssr::server_fn::{caller, respond, set_header, state};
-    use crate::ssr::sessions;
+    use crate::ssr::server_fn::{caller, set_header, state, with_status};
 
-    respond(
-        async move {
-            let state = state()?;
-            let caller = caller()?;
-            sessions::sign_out(&state, &caller).await?;
-            set_header(http::header::SET_COOKIE, &clear_cookie(&state.security));
-            leptos_axum::redirect(&SignInNotice::SignedOut.sign_in_url());
-            Ok(())
-        }
-        .await,
-    )
+    let caller = with_status(caller())?;
+    let state = state()?;
+    with_status(crate::service::sign_in::sign_out(&state, &caller).await)?;
+    set_header(http::header::SET_COOKIE, &clear_cookie(&state.security));
+    leptos_axum::redirect(&SignInNotice::SignedOut.sign_in_url());
+    Ok(())
 }
 
 /// The signed-in caller: who, in which account, with which role.
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Caller, AppError> {
-    use crate::ssr::server_fn::{caller, respond};
-    respond(caller())
+    use crate::ssr::server_fn::{caller, with_status};
+    with_status(caller())
 }

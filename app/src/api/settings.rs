@@ -15,19 +15,12 @@ pub struct SettingsView {
 
 #[server(endpoint = "iam_settings")]
 pub async fn get_settings() -> Result<SettingsView, AppError> {
-    use crate::ssr::server_fn::{caller, respond, state};
-    respond(
-        async move {
-            let caller = caller()?;
-            let state = state()?;
-            let settings = state.store.login_session_settings(caller.account_id).await?;
-            Ok(SettingsView {
-                settings,
-                can_edit: caller.role.can_manage_account(),
-            })
-        }
-        .await,
-    )
+    use crate::ssr::server_fn::{caller, with_status};
+    let caller = with_status(caller())?;
+    Ok(SettingsView {
+        settings: caller.settings,
+        can_edit: caller.role.can_manage_account(),
+    })
 }
 
 /// Changes one setting to `value` (with `unit` for durations) as typed. The server parses
@@ -54,36 +47,17 @@ async fn change_setting(
     unit: Option<String>,
 ) -> Result<SettingsView, AppError> {
     use crate::domain::settings::parse_setting;
-    use crate::error::FieldError;
-    use crate::ssr::server_fn::{caller, respond, state};
-    respond(
-        async move {
-            let caller = caller()?;
-            let state = state()?;
-            let parsed = parse_setting(field, value.as_deref(), unit.as_deref())
-                .map_err(|v| AppError::invalid(v.field, v.message))?;
-            let current = state.store.login_session_settings(caller.account_id).await?;
-            let changed = current.with(field, parsed);
-            let saved = crate::ssr::settings::save(&state, &caller, changed)
-                .await
-                .map_err(|e| match e {
-                    // A rule that involves two settings is reported on the one being edited.
-                    AppError::InvalidInput(errors) => AppError::InvalidInput(
-                        errors
-                            .into_iter()
-                            .map(|e| FieldError {
-                                field: field.key().to_string(),
-                                message: e.message,
-                            })
-                            .collect(),
-                    ),
-                    other => other,
-                })?;
-            Ok(SettingsView {
-                settings: saved,
-                can_edit: true,
-            })
-        }
-        .await,
-    )
+    use crate::service::settings::change_settings;
+    use crate::ssr::server_fn::{caller, state, with_status};
+    let caller = with_status(caller())?;
+    let change = |current: LoginSessionSettings| {
+        let parsed = parse_setting(field, value.as_deref(), unit.as_deref()).map_err(|v| vec![v])?;
+        Ok(current.with(field, parsed))
+    };
+    // A rule that involves two settings is reported on the one being edited.
+    let saved = change_settings(&state()?, &caller, change, |_| field.key()).await;
+    Ok(SettingsView {
+        settings: with_status(saved)?,
+        can_edit: true,
+    })
 }

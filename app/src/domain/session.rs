@@ -31,21 +31,18 @@ impl SessionKind {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown session kind {0:?}: expected browser or cli")]
+pub struct UnknownSessionKind(pub String);
+
 impl FromStr for SessionKind {
-    type Err = String;
+    type Err = UnknownSessionKind;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "browser" => Ok(SessionKind::Browser),
             "cli" => Ok(SessionKind::Cli),
-            other => Err(format!("unknown session kind {other:?}")),
+            other => Err(UnknownSessionKind(other.to_string())),
         }
-    }
-}
-
-impl TryFrom<String> for SessionKind {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
     }
 }
 
@@ -82,10 +79,12 @@ pub enum EndReason {
     Inactivity,
     ConcurrentLimit,
     RefreshTokenReuse,
+    /// Rows ended before reasons were constrained, with a reason this version does not know.
+    Unrecorded,
 }
 
 impl EndReason {
-    pub const ALL: [EndReason; 7] = [
+    pub const ALL: [EndReason; 8] = [
         EndReason::SignedOut,
         EndReason::EndedByUser,
         EndReason::EndedByAdministrator,
@@ -93,6 +92,7 @@ impl EndReason {
         EndReason::Inactivity,
         EndReason::ConcurrentLimit,
         EndReason::RefreshTokenReuse,
+        EndReason::Unrecorded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -104,6 +104,7 @@ impl EndReason {
             EndReason::Inactivity => "inactivity",
             EndReason::ConcurrentLimit => "concurrent_limit",
             EndReason::RefreshTokenReuse => "refresh_token_reuse",
+            EndReason::Unrecorded => "unrecorded",
         }
     }
 
@@ -116,33 +117,52 @@ impl EndReason {
             EndReason::Inactivity => "Signed out due to inactivity",
             EndReason::ConcurrentLimit => "Concurrent session limit",
             EndReason::RefreshTokenReuse => "Refresh token reused",
+            EndReason::Unrecorded => "Ended (reason not recorded)",
+        }
+    }
+
+    /// The reason with whoever ended the session, as a list shows it:
+    /// "Ended by administrator Adam", never "Ended by an administrator by Adam".
+    pub fn describe(self, by: Option<&str>) -> String {
+        match (self, by) {
+            (EndReason::EndedByAdministrator, Some(name)) => format!("Ended by administrator {name}"),
+            (EndReason::EndedByUser, Some(name)) => format!("Ended by {name}"),
+            (EndReason::SignedOut, Some(name)) => format!("{name} signed out"),
+            (reason, _) => reason.label().to_string(),
         }
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown end reason {0:?}")]
+pub struct UnknownEndReason(pub String);
+
 impl FromStr for EndReason {
-    type Err = String;
+    type Err = UnknownEndReason;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         EndReason::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown end reason {s:?}"))
+            .ok_or_else(|| UnknownEndReason(s.to_string()))
     }
 }
 
-impl TryFrom<String> for EndReason {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
+/// The instants that decide whether a session is still valid. A session has ended
+/// when `ended_at` is set, whatever its reason says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimes {
+    pub created_at: DateTime<Utc>,
+    pub last_active_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<EndReason>,
 }
 
 /// What the session check concludes about a session at a given instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionState {
     Active,
-    /// Ended explicitly (sign-out, an administrator, a limit); the reason was stored.
-    Ended(EndReason),
+    /// Ended explicitly (sign-out, an administrator, a limit), with the stored reason.
+    Ended(Option<EndReason>),
     /// Older than the account's maximum duration.
     PastMaximum,
     /// Unused for longer than the account's inactivity limit.
@@ -154,7 +174,7 @@ impl SessionState {
     pub fn end_reason(self) -> Option<EndReason> {
         match self {
             SessionState::Active => None,
-            SessionState::Ended(r) => Some(r),
+            SessionState::Ended(r) => r,
             SessionState::PastMaximum => Some(EndReason::MaximumDuration),
             SessionState::Idle => Some(EndReason::Inactivity),
         }
@@ -178,21 +198,16 @@ pub fn expires_at(
     by_max.min(by_idle)
 }
 
-/// Judges a session at `now` under the account's current settings.
-pub fn evaluate(
-    created_at: DateTime<Utc>,
-    last_active_at: DateTime<Utc>,
-    ended: Option<EndReason>,
-    settings: &LoginSessionSettings,
-    now: DateTime<Utc>,
-) -> SessionState {
-    if let Some(reason) = ended {
-        return SessionState::Ended(reason);
+/// Judges a session at `now` under the account's current settings. Whether it ended
+/// comes from `ended_at` alone: a reason can never make an ended session active.
+pub fn evaluate(times: SessionTimes, settings: &LoginSessionSettings, now: DateTime<Utc>) -> SessionState {
+    if times.ended_at.is_some() {
+        return SessionState::Ended(times.end_reason);
     }
-    if now >= created_at + Duration::seconds(settings.max_duration()) {
+    if now >= times.created_at + Duration::seconds(settings.max_duration()) {
         return SessionState::PastMaximum;
     }
-    if now >= last_active_at + Duration::seconds(settings.inactivity()) {
+    if now >= times.last_active_at + Duration::seconds(settings.inactivity()) {
         return SessionState::Idle;
     }
     SessionState::Active
@@ -238,30 +253,74 @@ mod tests {
             .unwrap_or_default()
     }
 
+    fn live(created: i64, last_active: i64) -> SessionTimes {
+        SessionTimes {
+            created_at: t(created),
+            last_active_at: t(last_active),
+            ended_at: None,
+            end_reason: None,
+        }
+    }
+
     #[test]
     fn fresh_session_is_active() {
         let s = LoginSessionSettings::default();
-        assert_eq!(evaluate(t(0), t(0), None, &s, t(60)), SessionState::Active);
+        assert_eq!(evaluate(live(0, 0), &s, t(60)), SessionState::Active);
     }
 
     #[test]
     fn ended_session_stays_ended_whatever_the_time() {
         let s = LoginSessionSettings::default();
-        let state = evaluate(t(0), t(0), Some(EndReason::EndedByAdministrator), &s, t(1));
-        assert_eq!(state, SessionState::Ended(EndReason::EndedByAdministrator));
+        let ended = SessionTimes {
+            ended_at: Some(t(1)),
+            end_reason: Some(EndReason::EndedByAdministrator),
+            ..live(0, 0)
+        };
+        let state = evaluate(ended, &s, t(1));
+        assert_eq!(state, SessionState::Ended(Some(EndReason::EndedByAdministrator)));
+    }
+
+    #[test]
+    fn an_end_time_alone_ends_a_session() {
+        let s = LoginSessionSettings::default();
+        let no_reason = SessionTimes {
+            ended_at: Some(t(1)),
+            ..live(0, 0)
+        };
+        assert_eq!(evaluate(no_reason, &s, t(2)), SessionState::Ended(None));
+        assert_eq!(
+            SignInNotice::for_state(SessionState::Ended(None), &s),
+            Some(SignInNotice::Ended)
+        );
+    }
+
+    #[test]
+    fn reasons_are_described_with_who_ended_them() {
+        assert_eq!(
+            EndReason::EndedByAdministrator.describe(Some("Adam")),
+            "Ended by administrator Adam"
+        );
+        assert_eq!(
+            EndReason::EndedByAdministrator.describe(None),
+            "Ended by an administrator"
+        );
+        assert_eq!(EndReason::EndedByUser.describe(Some("Mia")), "Ended by Mia");
+        assert_eq!(EndReason::Inactivity.describe(None), "Signed out due to inactivity");
+        assert!("from_the_future".parse::<EndReason>().is_err());
+        assert!("root".parse::<SessionKind>().is_err());
     }
 
     #[test]
     fn idle_after_the_inactivity_limit_exactly() {
         let s = LoginSessionSettings::default();
         assert_eq!(
-            evaluate(t(0), t(0), None, &s, t(2 * HOUR - 1)),
+            evaluate(live(0, 0), &s, t(2 * HOUR - 1)),
             SessionState::Active
         );
-        assert_eq!(evaluate(t(0), t(0), None, &s, t(2 * HOUR)), SessionState::Idle);
+        assert_eq!(evaluate(live(0, 0), &s, t(2 * HOUR)), SessionState::Idle);
         // Activity pushes the idle deadline.
         assert_eq!(
-            evaluate(t(0), t(HOUR), None, &s, t(2 * HOUR + 1)),
+            evaluate(live(0, HOUR), &s, t(2 * HOUR + 1)),
             SessionState::Active
         );
     }
@@ -270,7 +329,7 @@ mod tests {
     fn past_maximum_even_when_active() {
         let s = LoginSessionSettings::default();
         assert_eq!(
-            evaluate(t(0), t(DAY - 1), None, &s, t(DAY)),
+            evaluate(live(0, DAY - 1), &s, t(DAY)),
             SessionState::PastMaximum
         );
     }
@@ -283,11 +342,11 @@ mod tests {
             concurrent_limit: None,
         };
         assert_eq!(
-            evaluate(t(0), t(0), None, &shorter, t(20 * MINUTE)),
+            evaluate(live(0, 0), &shorter, t(20 * MINUTE)),
             SessionState::Idle
         );
         assert_eq!(
-            evaluate(t(0), t(HOUR - 60), None, &shorter, t(HOUR)),
+            evaluate(live(0, HOUR - 60), &shorter, t(HOUR)),
             SessionState::PastMaximum
         );
         assert_eq!(SessionState::Idle.end_reason(), Some(EndReason::Inactivity));
@@ -381,11 +440,11 @@ impl SignInNotice {
                 minutes: settings.inactivity() / 60,
             }),
             SessionState::PastMaximum => Some(SignInNotice::Expired),
-            SessionState::Ended(EndReason::Inactivity) => Some(SignInNotice::Idle {
+            SessionState::Ended(Some(EndReason::Inactivity)) => Some(SignInNotice::Idle {
                 minutes: settings.inactivity() / 60,
             }),
-            SessionState::Ended(EndReason::MaximumDuration) => Some(SignInNotice::Expired),
-            SessionState::Ended(EndReason::SignedOut) => Some(SignInNotice::SignedOut),
+            SessionState::Ended(Some(EndReason::MaximumDuration)) => Some(SignInNotice::Expired),
+            SessionState::Ended(Some(EndReason::SignedOut)) => Some(SignInNotice::SignedOut),
             SessionState::Ended(_) => Some(SignInNotice::Ended),
         }
     }
@@ -460,7 +519,7 @@ mod notice_tests {
         );
         assert_eq!(idle.sign_in_url(), "/signin?notice=idle&minutes=30");
         assert_eq!(SignInNotice::from_query("idle", Some("30")), Some(idle));
-        let ended = SignInNotice::for_state(SessionState::Ended(EndReason::EndedByAdministrator), &s);
+        let ended = SignInNotice::for_state(SessionState::Ended(Some(EndReason::EndedByAdministrator)), &s);
         assert_eq!(
             ended.map(SignInNotice::message).as_deref(),
             Some("Your session has ended. Sign in again.")

@@ -20,6 +20,7 @@ pub const CONCURRENT_MAX: i64 = 100;
 /// The stored settings. `None` means "the default", so the console can say which
 /// values were chosen and which were inherited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct LoginSessionSettings {
     /// Sign out after this many seconds without a request.
     pub inactivity_secs: Option<i64>,
@@ -32,7 +33,7 @@ pub struct LoginSessionSettings {
 /// One refused field, named as the settings form and the API name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsViolation {
-    pub field: &'static str,
+    pub field: SettingField,
     pub message: String,
 }
 
@@ -58,7 +59,7 @@ impl LoginSessionSettings {
             if !(INACTIVITY_MIN..=INACTIVITY_MAX).contains(&v) {
                 refuse(
                     &mut errors,
-                    "inactivity",
+                    SettingField::Inactivity,
                     "Sign out due to inactivity must be between 15 minutes and 24 hours",
                 );
             }
@@ -67,7 +68,7 @@ impl LoginSessionSettings {
             if !(MAX_DURATION_MIN..=MAX_DURATION_MAX).contains(&v) {
                 refuse(
                     &mut errors,
-                    "max_duration",
+                    SettingField::MaxDuration,
                     "Maximum session duration must be between 15 minutes and 30 days",
                 );
             }
@@ -76,7 +77,7 @@ impl LoginSessionSettings {
             if !(CONCURRENT_MIN..=CONCURRENT_MAX).contains(&v) {
                 refuse(
                     &mut errors,
-                    "concurrent_limit",
+                    SettingField::ConcurrentLimit,
                     "Concurrent sessions must be Unlimited or between 1 and 100",
                 );
             }
@@ -84,7 +85,7 @@ impl LoginSessionSettings {
         if errors.is_empty() && self.max_duration() < self.inactivity() {
             refuse(
                 &mut errors,
-                "max_duration",
+                SettingField::MaxDuration,
                 "Maximum session duration may not be shorter than sign out due to inactivity",
             );
         }
@@ -112,6 +113,20 @@ impl SettingField {
         SettingField::ConcurrentLimit,
     ];
 
+    /// The key the JSON API reads and reports errors under.
+    pub fn api_key(self) -> &'static str {
+        match self {
+            SettingField::Inactivity => "inactivity_secs",
+            SettingField::MaxDuration => "max_duration_secs",
+            SettingField::ConcurrentLimit => "concurrent_limit",
+        }
+    }
+
+    pub fn from_api_key(key: &str) -> Option<Self> {
+        SettingField::ALL.into_iter().find(|f| f.api_key() == key)
+    }
+
+    /// The form's name for the field (ids and error placement).
     pub fn key(self) -> &'static str {
         match self {
             SettingField::Inactivity => "inactivity",
@@ -222,7 +237,7 @@ pub fn parse_setting(
     unit: Option<&str>,
 ) -> Result<Option<i64>, SettingsViolation> {
     let refuse = |message: &str| SettingsViolation {
-        field: field.key(),
+        field,
         message: message.to_string(),
     };
     let Some(value) = value else { return Ok(None) };
@@ -376,7 +391,7 @@ mod tests {
             concurrent_limit: None,
         };
         let errors = s.validate().unwrap_err();
-        assert_eq!(errors[0].field, "max_duration");
+        assert_eq!(errors[0].field, SettingField::MaxDuration);
         // The default maximum (24 h) is checked too when only inactivity is set.
         let s = LoginSessionSettings {
             inactivity_secs: Some(DAY),

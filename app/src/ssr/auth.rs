@@ -2,7 +2,7 @@
 //! refuses foreign-origin writes, redirects page loads without a session, and hands
 //! the outcome to server functions and API handlers through request extensions.
 
-use super::sessions::{self, Presented, Refusal};
+use crate::service::check::{self, Presented, Refusal};
 use super::{AppState, SecurityConfig};
 use crate::error::AppError;
 use crate::model::Caller;
@@ -192,7 +192,7 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
     };
     let auth = match &credential {
         None => Auth::Anonymous,
-        Some((token, presented)) => match sessions::check(&state, token, *presented, &ip).await {
+        Some((token, presented)) => match check::check(&state, token, *presented, &ip).await {
             Ok(Ok(caller)) => Auth::Caller(caller),
             Ok(Err(refusal)) => Auth::Refused(refusal),
             Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response(),

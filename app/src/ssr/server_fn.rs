@@ -1,5 +1,5 @@
-//! What every server function needs: the state, the request's session check, and an
-//! HTTP status that matches its error.
+//! What every server function needs: the state, the request's session check, the
+//! caller's permission, and an HTTP status that matches its error.
 
 use super::auth::RequestContext;
 use super::AppState;
@@ -28,8 +28,18 @@ pub fn caller() -> Result<Caller, AppError> {
     request()?.caller()
 }
 
+/// The caller, if they may manage their account (owner and administrators).
+pub fn manager() -> Result<Caller, AppError> {
+    let caller = caller()?;
+    if caller.role.can_manage_account() {
+        Ok(caller)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Gives the response the status of the error, so API clients and tests see 401, 403...
-pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(e) = &result {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(http::StatusCode::from_u16(e.status_code()).unwrap_or_default());

@@ -1,228 +1,30 @@
 //! All SQL lives behind this interface: one trait, a SQLite and a Postgres implementation,
 //! chosen by the `DATABASE_URL` scheme. Both run the same test bodies (`app/tests/store.rs`).
-//! The SQL they share is written once (`shared.rs`); each backend module holds its
-//! connection, migrations and what differs (row locking, typed NULLs, the session cache).
+//! The SQL text is written once (`sql.rs`); each backend holds its connection, its
+//! migrations and plain methods that bind and run that SQL. The SQLite store also keeps
+//! the session check's cache (`cache.rs`); the Postgres store, shared by several
+//! processes, has none.
 
 mod cache;
+mod codec;
 mod postgres;
-mod shared;
+mod sql;
 mod sqlite;
+#[cfg(feature = "testing")]
 pub mod testing;
+mod types;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use types::*;
 
 use crate::domain::throttle::Failures;
-use crate::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
-use crate::model::{
-    Account, AuditEvent, LoginSession, Membership, SessionListing, User, UserListing, UserSort,
-};
+use crate::domain::{LoginSessionSettings, Role, SessionKind, SessionView};
+use crate::model::{Account, LoginSession, Membership, SessionListing, User, UserListing};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::fmt;
 use std::sync::Arc;
 use uuid::Uuid;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A uniqueness rule refused the write; the message is safe to show.
-    #[error("{0}")]
-    Conflict(String),
-    #[error("not found")]
-    NotFound,
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
-
-/// An Argon2 PHC string. Deliberately neither `Serialize` nor a revealing `Debug`.
-#[derive(Clone)]
-pub struct PasswordHash(pub String);
-
-impl fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PasswordHash(<redacted>)")
-    }
-}
-
-/// SHA-256 of a credential: the only form in which tokens reach the database.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct TokenHash(pub [u8; 32]);
-
-impl fmt::Debug for TokenHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TokenHash(<redacted>)")
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    pub email: String,
-    pub display_name: String,
-    pub password_hash: PasswordHash,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewSession {
-    pub id: Uuid,
-    pub token_hash: TokenHash,
-    pub account_id: Uuid,
-    pub user_id: Uuid,
-    pub kind: SessionKind,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub ip: String,
-    pub user_agent: String,
-}
-
-/// A session with its whole history, as scale seeding (benchmarks) writes it.
-#[derive(Debug, Clone)]
-pub struct SeedSession {
-    pub id: Uuid,
-    pub token_hash: TokenHash,
-    pub account_id: Uuid,
-    pub user_id: Uuid,
-    pub kind: SessionKind,
-    pub created_at: DateTime<Utc>,
-    pub last_active_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub ip: String,
-    pub last_ip: String,
-    pub user_agent: String,
-    pub ended_at: Option<DateTime<Utc>>,
-    pub ended_by: Option<Uuid>,
-    pub end_reason: Option<EndReason>,
-}
-
-/// Rows per multi-row INSERT in the bulk paths: 14 columns × 1000 stays well under both
-/// backends' limit on bound parameters.
-const BULK_ROWS: usize = 1000;
-
-/// How, when and by whom a session ends.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionEnd {
-    pub at: DateTime<Utc>,
-    pub by: Option<Uuid>,
-    pub reason: EndReason,
-}
-
-pub use crate::domain::SessionView;
-
-/// The instants before which a session counts as expired even though no request has
-/// recorded its end yet (computed from the account settings by the domain).
-#[derive(Debug, Clone, Copy)]
-pub struct Liveness {
-    pub idle_before: DateTime<Utc>,
-    pub created_before: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone)]
-pub struct UserQuery {
-    /// Matched case-insensitively against names and emails; empty matches everyone.
-    pub search: String,
-    pub sort: UserSort,
-    pub offset: i64,
-    pub limit: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserPage {
-    pub users: Vec<UserListing>,
-    pub total: i64,
-}
-
-/// `%term%` for LIKE, with LIKE's own wildcards in the term escaped.
-fn like_pattern(search: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in search.trim().to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-/// The row of [`Store::list_users`]: a listing and the window count of all matches.
-#[derive(sqlx::FromRow)]
-struct UserRow {
-    #[sqlx(flatten)]
-    listing: UserListing,
-    total: i64,
-}
-
-fn user_page(rows: Vec<UserRow>) -> UserPage {
-    let total = rows.first().map_or(0, |r| r.total);
-    UserPage {
-        users: rows.into_iter().map(|r| r.listing).collect(),
-        total,
-    }
-}
-
-/// An account a person belongs to, with their role there.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct AccountRole {
-    pub account_id: Uuid,
-    pub account_name: String,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-}
-
-/// What the session check needs, read in one query: the session, the holder's role
-/// and names, and the account's current limits. Ended sessions are returned too, so
-/// the check can say why a credential stopped working.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct SessionContext {
-    pub session_id: Uuid,
-    pub account_id: Uuid,
-    pub user_id: Uuid,
-    #[sqlx(try_from = "String")]
-    pub kind: SessionKind,
-    pub created_at: DateTime<Utc>,
-    pub last_active_at: DateTime<Utc>,
-    pub last_ip: String,
-    pub ended_at: Option<DateTime<Utc>>,
-    pub end_reason: Option<String>,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-    pub display_name: String,
-    pub email: String,
-    pub account_name: String,
-    pub inactivity_secs: Option<i64>,
-    pub max_duration_secs: Option<i64>,
-    pub concurrent_limit: Option<i64>,
-    /// For access tokens: when the token itself expires.
-    pub token_expires_at: Option<DateTime<Utc>>,
-}
-
-impl SessionContext {
-    pub fn settings(&self) -> LoginSessionSettings {
-        LoginSessionSettings {
-            inactivity_secs: self.inactivity_secs,
-            max_duration_secs: self.max_duration_secs,
-            concurrent_limit: self.concurrent_limit,
-        }
-    }
-
-    pub fn end_reason(&self) -> Option<EndReason> {
-        self.end_reason.as_deref().and_then(|r| r.parse().ok())
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct NewAuditEvent {
-    pub account_id: Uuid,
-    pub actor_user_id: Option<Uuid>,
-    pub action: &'static str,
-    pub target_user_id: Option<Uuid>,
-    pub session_id: Option<Uuid>,
-    pub details: serde_json::Value,
-    pub occurred_at: DateTime<Utc>,
-}
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -270,14 +72,17 @@ pub trait Store: Send + Sync + 'static {
     async fn accounts_of_user(&self, user_id: Uuid) -> StoreResult<Vec<AccountRole>>;
 
     async fn login_session_settings(&self, account_id: Uuid) -> StoreResult<LoginSessionSettings>;
-    /// Replaces the account's limits and records who changed what, in one transaction.
+    /// Replaces the account's limits if they still are `old`, and records who changed
+    /// what, in one transaction. Returns false, changing nothing, when another change
+    /// came first.
     async fn update_login_session_settings(
         &self,
         account_id: Uuid,
-        settings: &LoginSessionSettings,
+        old: &LoginSessionSettings,
+        new: &LoginSessionSettings,
         by: Uuid,
         now: DateTime<Utc>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
 
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession>;
     /// Records activity: last-active time and address. Callers throttle it (see
@@ -295,7 +100,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// One page of an account's members with their active-session counts, and the
     /// number of members matching the search. One query.
-    async fn list_users(&self, account_id: Uuid, query: &UserQuery, live: Liveness) -> StoreResult<UserPage>;
+    async fn list_users(&self, account_id: Uuid, query: &UserQuery, live: Liveness)
+        -> StoreResult<UserMatches>;
     /// One member of an account, as the users page lists them.
     async fn member(
         &self,
@@ -304,9 +110,15 @@ pub trait Store: Send + Sync + 'static {
         live: Liveness,
     ) -> StoreResult<Option<UserListing>>;
 
-    /// Ends a session and records an audit event in one transaction. Returns whether this
-    /// call ended it: ending an ended session changes nothing and is not an error.
-    async fn end_session(&self, account_id: Uuid, id: Uuid, end: &SessionEnd) -> StoreResult<bool>;
+    /// Ends the selected sessions that have not ended yet and records an audit event for
+    /// each, in one transaction. Returns the sessions this call ended: ending an ended
+    /// session changes nothing and is not an error. Only `service::end_sessions` calls it.
+    async fn end_sessions(
+        &self,
+        account_id: Uuid,
+        selection: &SessionSelection,
+        end: &SessionEnd,
+    ) -> StoreResult<Vec<LoginSession>>;
 
     /// The hot path: a browser cookie's or a current refresh token's hash to its session
     /// context. One query over unique and primary-key indexes.
@@ -361,23 +173,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<LoginSession>>;
     /// Deletes sessions that ended before `ended_before` and access tokens expired at `now`.
     async fn purge(&self, ended_before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
-
-    /// Bulk path for scale seeding: new identities made members of an account, in
-    /// multi-row statements inside one transaction. Returns their ids in order.
-    async fn create_members_bulk(
-        &self,
-        account_id: Uuid,
-        users: &[NewUser],
-        role: Role,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<Uuid>>;
-    /// Bulk path for scale seeding: sessions with their history, then each touched
-    /// member's last activity. One transaction.
-    async fn insert_sessions_bulk(&self, sessions: &[SeedSession]) -> StoreResult<u64>;
-
-    async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()>;
-    /// The account's latest audit events, newest first.
-    async fn audit_events(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>>;
 }
 
 pub type DynStore = Arc<dyn Store>;
@@ -385,74 +180,25 @@ pub type DynStore = Arc<dyn Store>;
 /// Opens the store a `DATABASE_URL` names: `postgres://` or `postgresql://` for
 /// Postgres, `sqlite:` for a SQLite file (created with its folder if missing).
 pub async fn connect(url: &str) -> StoreResult<DynStore> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if is_postgres(url) {
         Ok(Arc::new(PostgresStore::connect(url).await?))
     } else if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url).await?))
     } else {
-        Err(StoreError::Database(sqlx::Error::Configuration(
-            "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
-        )))
+        Err(unsupported_url())
     }
 }
 
-/// The audit event written when a session ends.
-fn session_end_event(account_id: Uuid, session: &LoginSession, end: &SessionEnd) -> NewAuditEvent {
-    NewAuditEvent {
-        account_id,
-        actor_user_id: end.by,
-        action: "session.ended",
-        target_user_id: Some(session.user_id),
-        session_id: Some(session.id),
-        details: serde_json::json!({
-            "reason": end.reason.as_str(),
-            "kind": session.kind.as_str(),
-            "ip": session.last_ip,
-        }),
-        occurred_at: end.at,
-    }
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-/// The audit event for a settings change: old and new values side by side.
-fn settings_event(
-    account_id: Uuid,
-    old: &LoginSessionSettings,
-    new: &LoginSessionSettings,
-    by: Uuid,
-    now: DateTime<Utc>,
-) -> NewAuditEvent {
-    NewAuditEvent {
-        account_id,
-        actor_user_id: Some(by),
-        action: "settings.login_session.updated",
-        target_user_id: None,
-        session_id: None,
-        details: serde_json::json!({ "old": old, "new": new }),
-        occurred_at: now,
-    }
+fn unsupported_url() -> StoreError {
+    StoreError::Database(sqlx::Error::Configuration(
+        "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
+    ))
 }
 
-/// Maps a uniqueness violation to a message a person can act on; other errors pass through.
-fn conflict(e: sqlx::Error) -> StoreError {
-    let sqlx::Error::Database(db) = &e else {
-        return StoreError::Database(e);
-    };
-    if !db.is_unique_violation() {
-        return StoreError::Database(e);
-    }
-    // Postgres names the constraint; SQLite names the table and columns in its message.
-    let what = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
-    // SQLite reports the one-owner partial index by its single column.
-    let message = if what.contains("one_owner") || what.trim_end().ends_with("memberships.account_id") {
-        "The account already has an owner"
-    } else if what.contains("accounts") {
-        "An account with this name already exists"
-    } else if what.contains("email") {
-        "A user with this email already exists"
-    } else if what.contains("memberships") {
-        "This user is already a member of the account"
-    } else {
-        "This already exists"
-    };
-    StoreError::Conflict(message.to_string())
-}
+/// Rows per multi-row statement in the bulk paths: 14 columns × 1000 stays well under
+/// both backends' limit on bound parameters.
+const BULK_ROWS: usize = 1000;

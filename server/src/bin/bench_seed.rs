@@ -6,7 +6,8 @@ use anyhow::{bail, Context};
 use app::domain::session::expires_at;
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
 use app::ssr::crypto::{hash_password, new_token};
-use app::store::{self, NewUser, SeedSession, TokenHash};
+use app::store::testing::{self, SeedSession};
+use app::store::{NewUser, TokenHash};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use clap::Parser;
 use std::io::Write;
@@ -166,7 +167,7 @@ fn mix_for(rng: &mut Rng) -> Mix {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let started = Instant::now();
-    let store = store::connect(&args.database_url).await?;
+    let store = testing::connect(&args.database_url).await?;
     store.migrate().await?;
     if store.has_accounts().await? {
         bail!("the bench database must be empty");

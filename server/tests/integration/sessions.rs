@@ -3,8 +3,7 @@
 
 use crate::support::{body_json, body_text, seed, session_cookie, test_app, PASSWORD};
 use app::domain::{EndReason, LoginSessionSettings, SessionKind};
-use app::ssr::sessions::token_hash;
-use app::store::SessionEnd;
+use app::ssr::token_hash;
 use chrono::Duration;
 
 fn token_of(cookie: &str) -> &str {
@@ -133,22 +132,14 @@ async fn the_check_refuses_ended_idle_and_expired_sessions() {
     // Ended by an administrator: refused at the very next request.
     let cookie = app.sign_in("member@acme.test").await;
     assert_eq!(
-        app.get_with("/api/v1/me", ("cookie", &cookie)).await.status(),
+        app.me_status(&cookie).await,
         200
     );
-    let id = app
-        .store
-        .session_by_token(&token_hash(token_of(&cookie)), SessionKind::Browser)
-        .await
-        .unwrap()
+    let id = app.context_of(&cookie).await
         .unwrap()
         .session_id;
-    let end = SessionEnd {
-        at: app.clock_now(),
-        by: Some(acme.admin.id),
-        reason: EndReason::EndedByAdministrator,
-    };
-    assert!(app.store.end_session(acme.account_id, id, &end).await.unwrap());
+    let end = app.by_administrator(acme.admin.id);
+    assert!(app.end_session(acme.account_id, id, end).await);
     let refused = app.get_with("/api/v1/me", ("cookie", &cookie)).await;
     assert_eq!(refused.status(), 401);
     assert!(body_text(refused)
@@ -174,7 +165,7 @@ async fn the_check_refuses_ended_idle_and_expired_sessions() {
     let cookie = app.sign_in("member@acme.test").await;
     app.clock.advance(Duration::minutes(119));
     assert_eq!(
-        app.get_with("/api/v1/me", ("cookie", &cookie)).await.status(),
+        app.me_status(&cookie).await,
         200,
         "activity resets idleness"
     );
@@ -184,14 +175,10 @@ async fn the_check_refuses_ended_idle_and_expired_sessions() {
     assert!(body_text(refused)
         .await
         .contains("signed out after 2 hours of inactivity"));
-    let ctx = app
-        .store
-        .session_by_token(&token_hash(token_of(&cookie)), SessionKind::Browser)
-        .await
-        .unwrap()
+    let ctx = app.context_of(&cookie).await
         .unwrap();
     assert_eq!(
-        ctx.end_reason(),
+        ctx.end_reason,
         Some(EndReason::Inactivity),
         "the expiry is recorded with its reason"
     );
@@ -201,22 +188,18 @@ async fn the_check_refuses_ended_idle_and_expired_sessions() {
     for _ in 0..47 {
         app.clock.advance(Duration::minutes(30));
         assert_eq!(
-            app.get_with("/api/v1/me", ("cookie", &cookie)).await.status(),
+            app.me_status(&cookie).await,
             200
         );
     }
     app.clock.advance(Duration::minutes(30));
     assert_eq!(
-        app.get_with("/api/v1/me", ("cookie", &cookie)).await.status(),
+        app.me_status(&cookie).await,
         401
     );
-    let ctx = app
-        .store
-        .session_by_token(&token_hash(token_of(&cookie)), SessionKind::Browser)
-        .await
-        .unwrap()
+    let ctx = app.context_of(&cookie).await
         .unwrap();
-    assert_eq!(ctx.end_reason(), Some(EndReason::MaximumDuration));
+    assert_eq!(ctx.end_reason, Some(EndReason::MaximumDuration));
 }
 
 #[tokio::test]
@@ -228,7 +211,7 @@ async fn activity_is_written_at_most_once_a_minute() {
     let signed_in = app.clock_now();
     app.clock.advance(Duration::seconds(30));
     assert_eq!(
-        app.get_with("/api/v1/me", ("cookie", &cookie)).await.status(),
+        app.me_status(&cookie).await,
         200
     );
     let ctx = app
@@ -240,7 +223,7 @@ async fn activity_is_written_at_most_once_a_minute() {
     assert_eq!(ctx.last_active_at, signed_in, "no write within the minute");
     app.clock.advance(Duration::seconds(31));
     assert_eq!(
-        app.get_with("/api/v1/me", ("cookie", &cookie)).await.status(),
+        app.me_status(&cookie).await,
         200
     );
     let ctx = app
@@ -310,33 +293,26 @@ async fn the_concurrent_limit_ends_the_least_recently_active() {
         concurrent_limit: Some(2),
         ..Default::default()
     };
-    app.store
-        .update_login_session_settings(acme.account_id, &limit, acme.owner.id, app.clock_now())
-        .await
-        .unwrap();
+    app.set_settings(acme.account_id, acme.owner.id, limit).await;
 
     let first = app.sign_in("member@acme.test").await;
     app.clock.advance(Duration::minutes(5));
     let second = app.sign_in("member@acme.test").await;
     app.clock.advance(Duration::minutes(5));
     // The first is used again, so the second becomes the least recently active.
-    assert_eq!(app.get_with("/api/v1/me", ("cookie", &first)).await.status(), 200);
+    assert_eq!(app.me_status(&first).await, 200);
     app.clock.advance(Duration::minutes(5));
     let third = app.sign_in("member@acme.test").await;
 
-    assert_eq!(app.get_with("/api/v1/me", ("cookie", &first)).await.status(), 200);
+    assert_eq!(app.me_status(&first).await, 200);
     assert_eq!(
-        app.get_with("/api/v1/me", ("cookie", &second)).await.status(),
+        app.me_status(&second).await,
         401
     );
-    assert_eq!(app.get_with("/api/v1/me", ("cookie", &third)).await.status(), 200);
-    let ctx = app
-        .store
-        .session_by_token(&token_hash(token_of(&second)), SessionKind::Browser)
-        .await
-        .unwrap()
+    assert_eq!(app.me_status(&third).await, 200);
+    let ctx = app.context_of(&second).await
         .unwrap();
-    assert_eq!(ctx.end_reason(), Some(EndReason::ConcurrentLimit));
+    assert_eq!(ctx.end_reason, Some(EndReason::ConcurrentLimit));
 }
 
 async fn password_grant(app: &crate::support::TestApp, email: &str) -> serde_json::Value {
@@ -426,18 +402,12 @@ async fn an_ended_session_rejects_its_access_token_at_once() {
     let tokens = password_grant(&app, "member@acme.test").await;
     let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
     assert_eq!(
-        app.get_with("/api/v1/me", ("authorization", &bearer))
-            .await
-            .status(),
+        app.get_with("/api/v1/me", ("authorization", &bearer)).await.status(),
         200
     );
     let id = tokens["session_id"].as_str().unwrap().parse().unwrap();
-    let end = SessionEnd {
-        at: app.clock_now(),
-        by: Some(acme.owner.id),
-        reason: EndReason::EndedByAdministrator,
-    };
-    assert!(app.store.end_session(acme.account_id, id, &end).await.unwrap());
+    let end = app.by_administrator(acme.owner.id);
+    assert!(app.end_session(acme.account_id, id, end).await);
     let refused = app.get_with("/api/v1/me", ("authorization", &bearer)).await;
     assert_eq!(refused.status(), 401, "not at expiry: now");
     assert!(refused.headers()["www-authenticate"]
@@ -466,9 +436,7 @@ async fn revoke_and_sign_out_end_sessions_idempotently() {
     );
     let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
     assert_eq!(
-        app.get_with("/api/v1/me", ("authorization", &bearer))
-            .await
-            .status(),
+        app.get_with("/api/v1/me", ("authorization", &bearer)).await.status(),
         401
     );
 
@@ -482,18 +450,14 @@ async fn revoke_and_sign_out_end_sessions_idempotently() {
         .to_str()
         .unwrap()
         .contains("Max-Age=0"));
-    assert_eq!(app.get_with("/api/v1/me", ("cookie", &first)).await.status(), 401);
+    assert_eq!(app.me_status(&first).await, 401);
     assert_eq!(
-        app.get_with("/api/v1/me", ("cookie", &second)).await.status(),
+        app.me_status(&second).await,
         200
     );
-    let ctx = app
-        .store
-        .session_by_token(&token_hash(token_of(&first)), SessionKind::Browser)
-        .await
-        .unwrap()
+    let ctx = app.context_of(&first).await
         .unwrap();
-    assert_eq!(ctx.end_reason(), Some(EndReason::SignedOut));
+    assert_eq!(ctx.end_reason, Some(EndReason::SignedOut));
 }
 
 #[tokio::test]
@@ -516,8 +480,8 @@ async fn foreign_origin_writes_are_refused_and_change_nothing() {
         .sessions_of_user(
             acme.account_id,
             acme.member.id,
-            app::store::SessionView::All,
-            app::ssr::sessions::liveness(&Default::default(), app.clock_now()),
+            app::domain::SessionView::All,
+            app::service::liveness(&Default::default(), app.clock_now()),
         )
         .await
         .unwrap();
@@ -531,7 +495,7 @@ async fn foreign_origin_writes_are_refused_and_change_nothing() {
         .unwrap();
     assert_eq!(app.send(request).await.status(), 403);
     assert_eq!(
-        app.get_with("/api/v1/me", ("cookie", &cookie)).await.status(),
+        app.me_status(&cookie).await,
         200,
         "still signed in"
     );
@@ -581,21 +545,17 @@ async fn the_sweep_records_unnoticed_expiries_and_purges_long_ended_sessions() {
     let idle = app.sign_in("member@acme.test").await;
     let busy = app.sign_in("admin@acme.test").await;
     app.clock.advance(Duration::minutes(100));
-    assert_eq!(app.get_with("/api/v1/me", ("cookie", &busy)).await.status(), 200);
+    assert_eq!(app.me_status(&busy).await, 200);
     app.clock.advance(Duration::minutes(30));
 
-    let changed = app::ssr::sessions::sweep(&app.state, Duration::days(30), 10_000)
+    let changed = app::service::sweep::sweep(&app.state, Duration::days(30), 10_000)
         .await
         .unwrap();
     assert_eq!(changed, 1, "only the idle session expired");
-    let ctx = app
-        .store
-        .session_by_token(&token_hash(token_of(&idle)), SessionKind::Browser)
-        .await
-        .unwrap()
+    let ctx = app.context_of(&idle).await
         .unwrap();
-    assert_eq!(ctx.end_reason(), Some(EndReason::Inactivity));
-    assert_eq!(app.get_with("/api/v1/me", ("cookie", &busy)).await.status(), 200);
+    assert_eq!(ctx.end_reason, Some(EndReason::Inactivity));
+    assert_eq!(app.me_status(&busy).await, 200);
     let events = app.store.audit_events(acme.account_id, 10).await.unwrap();
     assert!(events
         .iter()
@@ -603,23 +563,15 @@ async fn the_sweep_records_unnoticed_expiries_and_purges_long_ended_sessions() {
 
     // Ended sessions stay listed for the retention period, then go.
     app.clock.advance(Duration::days(29));
-    app::ssr::sessions::sweep(&app.state, Duration::days(30), 10_000)
+    app::service::sweep::sweep(&app.state, Duration::days(30), 10_000)
         .await
         .unwrap();
-    assert!(app
-        .store
-        .session_by_token(&token_hash(token_of(&idle)), SessionKind::Browser)
-        .await
-        .unwrap()
+    assert!(app.context_of(&idle).await
         .is_some());
     app.clock.advance(Duration::days(2));
-    app::ssr::sessions::sweep(&app.state, Duration::days(30), 10_000)
+    app::service::sweep::sweep(&app.state, Duration::days(30), 10_000)
         .await
         .unwrap();
-    assert!(app
-        .store
-        .session_by_token(&token_hash(token_of(&idle)), SessionKind::Browser)
-        .await
-        .unwrap()
+    assert!(app.context_of(&idle).await
         .is_none());
 }

@@ -2,8 +2,7 @@
 //! JSON API), on both backends, with a manual clock.
 
 use crate::support::{body_json, seed, test_app, TestApp};
-use app::domain::{EndReason, LoginSessionSettings, SessionKind};
-use app::ssr::sessions::token_hash;
+use app::domain::{EndReason, LoginSessionSettings};
 use axum::body::Body;
 use chrono::Duration;
 
@@ -17,22 +16,6 @@ async fn patch(app: &TestApp, cookie: &str, json: &str) -> (u16, serde_json::Val
     (response.status().as_u16(), body_json(response).await)
 }
 
-async fn end_reason(app: &TestApp, cookie: &str) -> Option<EndReason> {
-    let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or_default();
-    app.store
-        .session_by_token(&token_hash(token), SessionKind::Browser)
-        .await
-        .unwrap()
-        .unwrap()
-        .end_reason()
-}
-
-async fn me(app: &TestApp, cookie: &str) -> u16 {
-    app.get_with("/api/v1/me", ("cookie", cookie))
-        .await
-        .status()
-        .as_u16()
-}
 
 #[tokio::test]
 async fn a_shorter_maximum_ends_older_sessions_at_their_next_request() {
@@ -41,10 +24,10 @@ async fn a_shorter_maximum_ends_older_sessions_at_their_next_request() {
     let admin = app.sign_in("admin@acme.test").await;
     let old = app.sign_in("member@acme.test").await;
     app.clock.advance(Duration::minutes(50));
-    assert_eq!(me(&app, &old).await, 200);
+    assert_eq!(app.me_status(&old).await, 200);
     app.clock.advance(Duration::minutes(50));
     let young = app.sign_in("member@acme.test").await;
-    assert_eq!(me(&app, &admin).await, 200);
+    assert_eq!(app.me_status(&admin).await, 200);
 
     let (status, body) = patch(
         &app,
@@ -55,17 +38,17 @@ async fn a_shorter_maximum_ends_older_sessions_at_their_next_request() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["max_duration_secs"], 5400);
     assert_eq!(
-        me(&app, &old).await,
+        app.me_status(&old).await,
         401,
         "signed in 100 minutes ago, past the new 90"
     );
-    assert_eq!(end_reason(&app, &old).await, Some(EndReason::MaximumDuration));
-    assert_eq!(me(&app, &young).await, 200);
+    assert_eq!(app.end_reason_of(&old).await, Some(EndReason::MaximumDuration));
+    assert_eq!(app.me_status(&young).await, 200);
 
     // The shorter inactivity limit applies too.
     app.clock.advance(Duration::minutes(16));
-    assert_eq!(me(&app, &young).await, 401);
-    assert_eq!(end_reason(&app, &young).await, Some(EndReason::Inactivity));
+    assert_eq!(app.me_status(&young).await, 401);
+    assert_eq!(app.end_reason_of(&young).await, Some(EndReason::Inactivity));
 }
 
 #[tokio::test]
@@ -82,18 +65,18 @@ async fn a_lower_concurrent_limit_applies_at_the_next_sign_in() {
     assert_eq!(status, 200);
     for s in &sessions {
         assert_eq!(
-            end_reason(&app, s).await,
+            app.end_reason_of(s).await,
             None,
             "existing sessions live on until the next sign-in"
         );
     }
     let newest = app.sign_in("member@acme.test").await;
-    assert_eq!(me(&app, &sessions[0]).await, 401);
-    assert_eq!(me(&app, &sessions[1]).await, 401);
-    assert_eq!(me(&app, &sessions[2]).await, 200);
-    assert_eq!(me(&app, &newest).await, 200);
+    assert_eq!(app.me_status(&sessions[0]).await, 401);
+    assert_eq!(app.me_status(&sessions[1]).await, 401);
+    assert_eq!(app.me_status(&sessions[2]).await, 200);
+    assert_eq!(app.me_status(&newest).await, 200);
     assert_eq!(
-        end_reason(&app, &sessions[0]).await,
+        app.end_reason_of(&sessions[0]).await,
         Some(EndReason::ConcurrentLimit)
     );
 }

@@ -3,9 +3,10 @@
 
 #![allow(dead_code)]
 
+use app::domain::{EndReason, LoginSessionSettings, SessionKind};
 use app::ssr::{ManualClock, SecurityConfig};
-use app::store::testing::{fresh_store, TestStore};
-use app::store::DynStore;
+use app::store::testing::{fresh_store, DynTestingStore, TestStore};
+use app::store::{SessionContext, SessionEnd};
 use axum::body::Body;
 use axum::Router;
 use chrono::{TimeZone, Utc};
@@ -16,7 +17,8 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub state: app::ssr::AppState,
     pub router: Router,
-    pub store: DynStore,
+    /// The store with its testing side (audit read-back, raw SQL).
+    pub store: DynTestingStore,
     pub clock: Arc<ManualClock>,
     /// Keeps the test database until the test ends.
     _db: TestStore,
@@ -30,14 +32,13 @@ pub async fn test_app() -> TestApp {
 /// test can choose each request's client address).
 pub async fn test_app_with(security: SecurityConfig) -> TestApp {
     let db = fresh_store().await;
-    let store: DynStore = (*db).clone();
     let start = Utc
         .with_ymd_and_hms(2026, 11, 2, 9, 0, 0)
         .single()
         .expect("valid instant");
     let clock = Arc::new(ManualClock::new(start));
     let state = server::app_state(
-        store.clone(),
+        db.product(),
         clock.clone(),
         security,
         "target/site",
@@ -46,7 +47,7 @@ pub async fn test_app_with(security: SecurityConfig) -> TestApp {
     TestApp {
         router: server::router(state.clone()),
         state,
-        store,
+        store: db.testing(),
         clock,
         _db: db,
     }
@@ -164,23 +165,64 @@ impl TestApp {
         (response.status().as_u16(), body_json(response).await)
     }
 
+    /// The browser session behind `cookie`, ended or not; `None` once it is deleted.
+    pub async fn context_of(&self, cookie: &str) -> Option<SessionContext> {
+        let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or_default();
+        let hash = app::ssr::token_hash(token);
+        self.store
+            .session_by_token(&hash, SessionKind::Browser)
+            .await
+            .expect("store")
+    }
+
     /// The id of the browser session behind `cookie`.
     pub async fn session_of(&self, cookie: &str) -> uuid::Uuid {
-        let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or_default();
-        let hash = app::ssr::sessions::token_hash(token);
-        let context = self
-            .store
-            .session_by_token(&hash, app::domain::SessionKind::Browser)
-            .await;
-        context
-            .expect("store")
-            .expect("a session for the cookie")
-            .session_id
+        self.context_of(cookie).await.expect("a session for the cookie").session_id
+    }
+
+    /// Why the browser session behind `cookie` ended, if it did.
+    pub async fn end_reason_of(&self, cookie: &str) -> Option<EndReason> {
+        self.context_of(cookie).await.expect("a session for the cookie").end_reason
+    }
+
+    /// The status `/api/v1/me` answers for a session cookie: 200 while it is valid.
+    pub async fn me_status(&self, cookie: &str) -> u16 {
+        self.get_with("/api/v1/me", ("cookie", cookie)).await.status().as_u16()
+    }
+
+    /// The status `/api/v1/me` answers for a bearer access token.
+    pub async fn me_bearer_status(&self, access_token: &str) -> u16 {
+        let bearer = format!("Bearer {access_token}");
+        self.get_with("/api/v1/me", ("authorization", &bearer)).await.status().as_u16()
     }
 
     /// Whether `cookie` still passes the session check.
     pub async fn is_active(&self, cookie: &str) -> bool {
-        self.get_with("/api/v1/me", ("cookie", cookie)).await.status() == 200
+        self.me_status(cookie).await == 200
+    }
+
+    /// Ends one session through the one end-session operation; whether it ended now.
+    pub async fn end_session(&self, account_id: uuid::Uuid, id: uuid::Uuid, end: SessionEnd) -> bool {
+        let one = app::service::end::one(id);
+        let ended = app::service::end::end_sessions(&*self.store, account_id, one, end).await;
+        !ended.expect("end").is_empty()
+    }
+
+    /// An administrator's end, now.
+    pub fn by_administrator(&self, admin: uuid::Uuid) -> SessionEnd {
+        SessionEnd {
+            at: self.clock_now(),
+            by: Some(admin),
+            reason: EndReason::EndedByAdministrator,
+        }
+    }
+
+    /// Sets an account's limits directly (test setup), from their defaults.
+    pub async fn set_settings(&self, account_id: uuid::Uuid, by: uuid::Uuid, new: LoginSessionSettings) {
+        let old = LoginSessionSettings::default();
+        let now = self.clock_now();
+        let stored = self.store.update_login_session_settings(account_id, &old, &new, by, now);
+        assert!(stored.await.expect("settings"), "the settings were still the defaults");
     }
 }
 

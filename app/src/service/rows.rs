@@ -1,4 +1,4 @@
-//! Builds what the pages show from store records, applying the domain's rules.
+//! Turns store records into the rows session lists show, applying the domain's rules.
 
 use crate::domain::device::describe;
 use crate::domain::session::{self, expires_at};
@@ -15,18 +15,19 @@ pub fn session_row(
 ) -> SessionRow {
     let s = listing.session;
     let deadline = expires_at(s.created_at, s.last_active_at, settings);
-    let ended = match session::evaluate(s.created_at, s.last_active_at, s.end_reason(), settings, now) {
+    let ended = match session::evaluate(s.times(), settings, now) {
         SessionState::Active => None,
         SessionState::Ended(reason) => Some(EndedInfo {
             at: s.ended_at.unwrap_or(now),
-            by_name: listing.ended_by_name,
-            reason: reason.label().to_string(),
+            description: match reason {
+                Some(reason) => reason.describe(listing.ended_by_name.as_deref()),
+                None => "Ended".to_string(),
+            },
         }),
         // Expired, but no request or sweep has recorded it yet.
         state => Some(EndedInfo {
             at: deadline,
-            by_name: None,
-            reason: state
+            description: state
                 .end_reason()
                 .map(|r| r.label())
                 .unwrap_or("Expired")

@@ -1,0 +1,100 @@
+//! One session in the table, with its Actions menu.
+
+use super::{SessionScope, Target};
+use crate::components::menu::{MenuButton, MenuItem};
+use crate::components::time::RelativeTime;
+use crate::domain::device::DeviceKind;
+use crate::model::SessionRow;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+fn device_icon(kind: DeviceKind) -> &'static str {
+    // Simple outline glyphs; the text beside them carries the meaning.
+    match kind {
+        DeviceKind::Desktop => "M3 5h18v11H3zM8 19h8v1H8zm3-3h2v3h-2z",
+        DeviceKind::Phone => {
+            "M8 2h8a1 1 0 0 1 1 1v18a1 1 0 0 1-1 1H8a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1zm1 2v15h6V4z"
+        }
+        DeviceKind::Tablet => {
+            "M5 2h14a1 1 0 0 1 1 1v18a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1zm1 2v15h12V4z"
+        }
+        DeviceKind::Cli => "M3 4h18v16H3zm2 4 4 3-4 3v-2l2-1-2-1zm6 6h6v1.5h-6z",
+        DeviceKind::Other => "M12 3a9 9 0 1 1 0 18 9 9 0 0 1 0-18zm0 2a7 7 0 1 0 0 14 7 7 0 0 0 0-14z",
+    }
+}
+
+#[component]
+pub fn SessionRowView(
+    row: SessionRow,
+    now: DateTime<Utc>,
+    can_end: bool,
+    scope: SessionScope,
+    target: RwSignal<Option<Target>>,
+) -> impl IntoView {
+    let device = row.device.clone();
+    let actions = (can_end && row.ended.is_none()).then(|| {
+        let chosen = row.clone();
+        let end = MenuItem::run("End session", move || target.set(Some(Target::One(chosen.clone()))));
+        view! {
+            <MenuButton
+                label=format!("Actions for session {}", row.short_description())
+                id=format!("session-{}", row.id)
+                items=vec![end.danger()]
+                align_end=true
+                class="overflow"
+            >
+                <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+                    <circle cx="8" cy="3" r="1.5" fill="currentColor"></circle>
+                    <circle cx="8" cy="8" r="1.5" fill="currentColor"></circle>
+                    <circle cx="8" cy="13" r="1.5" fill="currentColor"></circle>
+                </svg>
+            </MenuButton>
+        }
+    });
+    let expiry = match &row.ended {
+        None => view! { <RelativeTime at=row.expires_at now/> }.into_any(),
+        Some(ended) => {
+            view! {
+                <span class="ended">{ended.description.clone()}</span>
+                <br/>
+                <RelativeTime at=ended.at now/>
+            }
+                .into_any()
+        }
+    };
+    let first_ip = (row.first_ip != row.ip)
+        .then(|| view! { <span class="muted">{format!(" (signed in from {})", row.first_ip)}</span> });
+    view! {
+        <tr>
+            <td>
+                <span class="device">
+                    <svg
+                        class="device__icon"
+                        viewBox="0 0 24 24"
+                        width="20"
+                        height="20"
+                        aria-hidden="true"
+                        focusable="false"
+                    >
+                        <path fill="currentColor" d=device_icon(device.kind)></path>
+                    </svg>
+                    <span>
+                        <span class="device__name">{device.summary()}</span>
+                        <span class="device__kind">{device.kind.label()}</span>
+                    </span>
+                </span>
+                {row.current.then(|| view! { <span class="badge">{scope.current_badge()}</span> })}
+            </td>
+            <td>{row.ip.clone()} {first_ip}</td>
+            <td>{row.kind.label()}</td>
+            <td>
+                <RelativeTime at=row.signed_in_at now/>
+            </td>
+            <td>
+                <RelativeTime at=row.last_active_at now/>
+            </td>
+            <td>{expiry}</td>
+            <td class="actions-cell">{actions}</td>
+        </tr>
+    }
+}

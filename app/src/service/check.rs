@@ -1,0 +1,105 @@
+//! The session check, run on every request that presents a credential: one indexed
+//! lookup; a write only to record an expiry or, at most once a minute, activity.
+
+use super::end::{end_sessions, one};
+use crate::domain::session::{self, needs_touch};
+use crate::domain::{SessionKind, SessionState, SignInNotice};
+use crate::error::AppError;
+use crate::model::Caller;
+use crate::ssr::crypto::hash_token;
+use crate::ssr::AppState;
+use crate::store::{SessionContext, SessionEnd};
+use chrono::{DateTime, Utc};
+
+/// Which credential a request presented.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Presented {
+    Cookie,
+    AccessToken,
+}
+
+/// Why a presented credential was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Unknown, or an access token past its ten minutes.
+    Unknown,
+    /// The session is over; the notice says why.
+    Over(SignInNotice),
+}
+
+impl Refusal {
+    pub fn message(self) -> String {
+        match self {
+            Refusal::Unknown => "Sign in to continue.".to_string(),
+            Refusal::Over(notice) => notice.message(),
+        }
+    }
+
+    pub fn sign_in_url(self) -> String {
+        match self {
+            Refusal::Unknown => "/signin".to_string(),
+            Refusal::Over(notice) => notice.sign_in_url(),
+        }
+    }
+}
+
+/// Checks a presented credential: the caller, or why it was refused.
+pub async fn check(
+    state: &AppState,
+    token: &str,
+    presented: Presented,
+    ip: &str,
+) -> Result<Result<Caller, Refusal>, AppError> {
+    let now = state.clock.now();
+    let hash = hash_token(token);
+    let context = match presented {
+        Presented::Cookie => state.store.session_by_token(&hash, SessionKind::Browser).await?,
+        Presented::AccessToken => state.store.session_by_access_token(&hash, now).await?,
+    };
+    let Some(context) = context else {
+        return Ok(Err(Refusal::Unknown));
+    };
+    judge(state, context, ip, now).await
+}
+
+/// Judges a found session at `now`: records activity when due, records an expiry the
+/// sweep has not seen yet, and says why a session is over.
+pub async fn judge(
+    state: &AppState,
+    context: SessionContext,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<Caller, Refusal>, AppError> {
+    let verdict = session::evaluate(context.times(), &context.settings, now);
+    if verdict == SessionState::Active {
+        if needs_touch(context.last_active_at, &context.last_ip, now, ip) {
+            state.store.touch_session(context.session_id, now, ip).await?;
+        }
+        return Ok(Ok(caller(context)));
+    }
+    if let (SessionState::Idle | SessionState::PastMaximum, Some(reason)) = (verdict, verdict.end_reason()) {
+        let end = SessionEnd {
+            at: now,
+            by: None,
+            reason,
+        };
+        end_sessions(&*state.store, context.account_id, one(context.session_id), end).await?;
+    }
+    let notice = SignInNotice::for_state(verdict, &context.settings).unwrap_or(SignInNotice::Ended);
+    Ok(Err(Refusal::Over(notice)))
+}
+
+fn caller(c: SessionContext) -> Caller {
+    Caller {
+        session_id: c.session_id,
+        user_id: c.user_id,
+        account_id: c.account_id,
+        role: c.role,
+        display_name: c.display_name,
+        email: c.email,
+        account_name: c.account_name,
+        kind: c.kind,
+        signed_in_at: c.created_at,
+        settings: c.settings,
+    }
+}

@@ -1,0 +1,114 @@
+//! The CLI's credentials (OAuth 2.0 password and refresh grants, RFC 7009 revocation):
+//! short-lived access tokens, refresh tokens rotated at every use, and reuse detection.
+
+use super::check::judge;
+use super::end::{end_sessions, one};
+use super::sign_in::{sign_in, Issued, SignIn, SignInOutcome};
+use crate::domain::{EndReason, SessionKind};
+use crate::error::AppError;
+use crate::ssr::crypto::{hash_token, new_token};
+use crate::ssr::AppState;
+use crate::store::SessionEnd;
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+/// Access tokens live this long; each use is still checked against its session.
+pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(10);
+
+const INVALID_REFRESH: &str = "The refresh token is invalid, expired or revoked";
+
+pub(super) async fn issue_access_token(
+    state: &AppState,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let (token, hash) = new_token()?;
+    state
+        .store
+        .add_access_token(session_id, &hash, now + ACCESS_TOKEN_LIFETIME)
+        .await?;
+    Ok(token)
+}
+
+/// The password grant: `account` names one of the person's accounts by id or by name.
+pub async fn password_grant(
+    state: &AppState,
+    mut request: SignIn,
+    account: Option<&str>,
+) -> Result<SignInOutcome, AppError> {
+    request.account = match account.map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => match Uuid::parse_str(a) {
+            Ok(id) => Some(id),
+            Err(_) => match state.store.account_by_name(a).await? {
+                Some(found) => Some(found.id),
+                None => return Err(AppError::invalid("account", "Choose one of your accounts")),
+            },
+        },
+    };
+    sign_in(state, request).await
+}
+
+/// The refresh grant: rotates the refresh token and issues a new access token. A
+/// refresh token that was already rotated away ends its session (reuse detection).
+pub async fn refresh(state: &AppState, refresh_token: &str, ip: &str) -> Result<Issued, AppError> {
+    let now = state.clock.now();
+    let old = hash_token(refresh_token);
+    let reuse = SessionEnd {
+        at: now,
+        by: None,
+        reason: EndReason::RefreshTokenReuse,
+    };
+    let Some(context) = state.store.session_by_token(&old, SessionKind::Cli).await? else {
+        if let Some((account_id, session_id)) = state.store.session_by_retired_refresh(&old).await? {
+            let ended = end_sessions(&*state.store, account_id, one(session_id), reuse).await?;
+            if !ended.is_empty() {
+                tracing::warn!(session = %session_id, "refresh token reused: session ended");
+            }
+        }
+        return Err(AppError::unauthorized(INVALID_REFRESH));
+    };
+    let session_id = context.session_id;
+    let account_id = context.account_id;
+    let max_end = context.created_at + Duration::seconds(context.settings.max_duration());
+    if judge(state, context, ip, now).await?.is_err() {
+        return Err(AppError::unauthorized(INVALID_REFRESH));
+    }
+    let (token, new) = new_token()?;
+    // Retired hashes are kept as long as the session could live, to catch late reuse.
+    if !state
+        .store
+        .rotate_refresh_token(session_id, &old, &new, max_end)
+        .await?
+    {
+        // A concurrent refresh with the same token won: that is reuse too.
+        end_sessions(&*state.store, account_id, one(session_id), reuse).await?;
+        return Err(AppError::unauthorized(INVALID_REFRESH));
+    }
+    let access_token = issue_access_token(state, session_id, now).await?;
+    let session = state
+        .store
+        .session(account_id, session_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Issued {
+        session,
+        token,
+        access_token: Some(access_token),
+    })
+}
+
+/// Ends the session a refresh token belongs to (RFC 7009 revocation). Unknown tokens
+/// are not an error: the answer must not reveal which tokens exist.
+pub async fn revoke_refresh_token(state: &AppState, refresh_token: &str) -> Result<(), AppError> {
+    let hash = hash_token(refresh_token);
+    if let Some(context) = state.store.session_by_token(&hash, SessionKind::Cli).await? {
+        let end = SessionEnd {
+            at: state.clock.now(),
+            by: Some(context.user_id),
+            reason: EndReason::SignedOut,
+        };
+        end_sessions(&*state.store, context.account_id, one(context.session_id), end).await?;
+    }
+    Ok(())
+}

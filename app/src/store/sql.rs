@@ -1,0 +1,293 @@
+//! The SQL both backends run, written once. Where the dialects differ (typed NULLs,
+//! NULL-safe comparison) the two versions stand side by side, named for their backend.
+//! Placeholders are `$n` on both: SQLite accepts them too.
+
+use super::{NewAuditEvent, SessionEnd};
+use crate::domain::{EndReason, SessionView};
+use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, QueryBuilder, Type};
+use uuid::Uuid;
+
+/// A session's columns, as `LoginSession` reads them.
+macro_rules! session_columns {
+    () => {
+        "id, account_id, user_id, kind, created_at, last_active_at, expires_at, \
+         ip, last_ip, user_agent, ended_at, ended_by, end_reason"
+    };
+}
+
+/// The session check's columns and joins: every join is on a primary key.
+macro_rules! context_select {
+    () => {
+        "SELECT s.id AS session_id, s.account_id, s.user_id, s.kind, s.created_at, \
+         s.last_active_at, s.last_ip, s.ended_at, s.end_reason, m.role, u.display_name, u.email, \
+         a.name AS account_name, st.inactivity_secs, st.max_duration_secs, st.concurrent_limit"
+    };
+}
+
+macro_rules! context_joins {
+    () => {
+        " JOIN memberships m ON m.account_id = s.account_id AND m.user_id = s.user_id \
+         JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = s.account_id \
+         JOIN account_settings st ON st.account_id = s.account_id"
+    };
+}
+
+// Accounts, people and memberships.
+
+pub const HAS_ACCOUNTS: &str = "SELECT EXISTS (SELECT 1 FROM accounts)";
+pub const INSERT_ACCOUNT: &str =
+    "INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3) RETURNING id, name, created_at";
+pub const INSERT_DEFAULT_SETTINGS: &str =
+    "INSERT INTO account_settings (account_id, updated_at) VALUES ($1, $2)";
+pub const ACCOUNT_BY_ID: &str = "SELECT id, name, created_at FROM accounts WHERE id = $1";
+pub const ACCOUNT_BY_NAME: &str = "SELECT id, name, created_at FROM accounts WHERE name = $1";
+pub const INSERT_USER: &str = "INSERT INTO users (id, email, display_name, password_hash, created_at) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id, email, display_name, created_at";
+pub const INSERT_MEMBERSHIP: &str = "INSERT INTO memberships (account_id, user_id, role, created_at) \
+     VALUES ($1, $2, $3, $4) RETURNING account_id, user_id, role, created_at";
+pub const USER_BY_EMAIL: &str = "SELECT id, email, display_name, created_at FROM users WHERE email = $1";
+pub const PASSWORD_HASH: &str = "SELECT password_hash FROM users WHERE id = $1";
+pub const MEMBERSHIP: &str = "SELECT account_id, user_id, role, created_at FROM memberships \
+     WHERE account_id = $1 AND user_id = $2";
+pub const ACCOUNTS_OF_USER: &str = "SELECT a.id AS account_id, a.name AS account_name, m.role \
+     FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = $1 ORDER BY a.name";
+
+// Login-session settings.
+
+pub const SETTINGS: &str = "SELECT inactivity_secs, max_duration_secs, concurrent_limit \
+     FROM account_settings WHERE account_id = $1";
+pub const ALL_SETTINGS: &str =
+    "SELECT account_id, inactivity_secs, max_duration_secs, concurrent_limit FROM account_settings";
+/// Compare-and-set: writes only if the row still holds the values the change started from
+/// ($7, $8, $9), so a concurrent change is never overwritten unseen.
+pub const UPDATE_SETTINGS_SQLITE: &str = "UPDATE account_settings \
+     SET inactivity_secs = $2, max_duration_secs = $3, concurrent_limit = $4, updated_at = $5, updated_by = $6 \
+     WHERE account_id = $1 AND inactivity_secs IS $7 AND max_duration_secs IS $8 AND concurrent_limit IS $9";
+pub const UPDATE_SETTINGS_POSTGRES: &str = "UPDATE account_settings \
+     SET inactivity_secs = $2, max_duration_secs = $3, concurrent_limit = $4, updated_at = $5, updated_by = $6 \
+     WHERE account_id = $1 AND inactivity_secs IS NOT DISTINCT FROM $7 \
+       AND max_duration_secs IS NOT DISTINCT FROM $8 AND concurrent_limit IS NOT DISTINCT FROM $9";
+pub const ACCOUNT_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM account_settings WHERE account_id = $1)";
+
+// Sessions.
+
+pub const INSERT_SESSION: &str = concat!(
+    "INSERT INTO login_sessions (id, token_hash, account_id, user_id, kind, created_at, \
+     last_active_at, expires_at, ip, last_ip, user_agent) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $8, $9) RETURNING ",
+    session_columns!()
+);
+/// Keeps the member's latest activity, which the users page sorts by.
+pub const MEMBER_ACTIVE_AT: &str = "UPDATE memberships SET last_active_at = $3 \
+     WHERE account_id = $1 AND user_id = $2 AND (last_active_at IS NULL OR last_active_at < $3)";
+pub const TOUCH_SESSION: &str = "UPDATE login_sessions SET last_active_at = $2, last_ip = $3 \
+     WHERE id = $1 AND ended_at IS NULL AND last_active_at < $2 RETURNING account_id, user_id";
+pub const SESSION: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM login_sessions WHERE id = $1 AND account_id = $2"
+);
+/// A user's sessions with the name of whoever ended each, newest first.
+macro_rules! sessions_of_user {
+    ($filter:literal) => {
+        concat!(
+            "SELECT s.id, s.account_id, s.user_id, s.kind, s.created_at, s.last_active_at, \
+             s.expires_at, s.ip, s.last_ip, s.user_agent, s.ended_at, s.ended_by, s.end_reason, \
+             e.display_name AS ended_by_name \
+             FROM login_sessions s LEFT JOIN users e ON e.id = s.ended_by \
+             WHERE s.account_id = $1 AND s.user_id = $2 ",
+            $filter,
+            " ORDER BY s.created_at DESC"
+        )
+    };
+}
+
+/// The query for a view of a user's sessions; Active and Ended bind the cut-offs as $3, $4.
+pub fn sessions_of_user(view: SessionView) -> &'static str {
+    match view {
+        SessionView::Active => sessions_of_user!(
+            "AND s.ended_at IS NULL AND s.last_active_at >= $3 AND s.created_at >= $4"
+        ),
+        SessionView::Ended => sessions_of_user!(
+            "AND (s.ended_at IS NOT NULL OR s.last_active_at < $3 OR s.created_at < $4)"
+        ),
+        SessionView::All => sessions_of_user!(""),
+    }
+}
+
+/// Ends a user's live sessions but one ($8, which may be NULL). The `ended_at IS NULL`
+/// guard makes concurrent ends race-free: one wins, the rest change nothing.
+pub const END_LIVE_OF_USER: &str = concat!(
+    "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
+     WHERE account_id = $4 AND user_id = $5 AND ended_at IS NULL \
+       AND last_active_at >= $6 AND created_at >= $7 AND ($8 IS NULL OR id <> $8) RETURNING ",
+    session_columns!()
+);
+
+// The session check: a credential's hash to its session context, one indexed lookup.
+
+pub const CONTEXT_BY_TOKEN_SQLITE: &str = concat!(
+    context_select!(),
+    ", NULL AS token_expires_at FROM login_sessions s",
+    context_joins!(),
+    " WHERE s.token_hash = $1 AND s.kind = $2"
+);
+pub const CONTEXT_BY_TOKEN_POSTGRES: &str = concat!(
+    context_select!(),
+    ", NULL::timestamptz AS token_expires_at FROM login_sessions s",
+    context_joins!(),
+    " WHERE s.token_hash = $1 AND s.kind = $2"
+);
+pub const CONTEXT_BY_ACCESS_TOKEN: &str = concat!(
+    context_select!(),
+    ", t.expires_at AS token_expires_at FROM session_tokens t \
+     JOIN login_sessions s ON s.id = t.session_id",
+    context_joins!(),
+    " WHERE t.token_hash = $1 AND t.purpose = 'access' AND t.expires_at > $2"
+);
+
+// CLI credentials.
+
+pub const RETIRED_REFRESH: &str = "SELECT s.account_id, s.id FROM session_tokens t \
+     JOIN login_sessions s ON s.id = t.session_id WHERE t.token_hash = $1 AND t.purpose = 'retired_refresh'";
+pub const INSERT_ACCESS_TOKEN: &str = "INSERT INTO session_tokens (token_hash, session_id, purpose, expires_at) \
+     VALUES ($1, $2, 'access', $3)";
+/// Compare-and-swap on the current hash: of two concurrent refreshes one wins.
+pub const SWAP_REFRESH: &str = "UPDATE login_sessions SET token_hash = $3 \
+     WHERE id = $1 AND token_hash = $2 AND ended_at IS NULL";
+pub const RETIRE_REFRESH: &str = "INSERT INTO session_tokens (token_hash, session_id, purpose, expires_at) \
+     VALUES ($1, $2, 'retired_refresh', $3)";
+
+// Sign-in throttling.
+
+pub const FAILURES: &str =
+    "SELECT key, failures, window_started_at FROM sign_in_throttle WHERE key = $1 OR key = $2";
+/// One statement, so concurrent failures are all counted.
+pub const RECORD_FAILURE: &str = "INSERT INTO sign_in_throttle (key, failures, window_started_at) \
+     VALUES ($1, 1, $2) ON CONFLICT (key) DO UPDATE SET \
+       failures = CASE WHEN sign_in_throttle.window_started_at < $3 THEN 1 \
+                       ELSE sign_in_throttle.failures + 1 END, \
+       window_started_at = CASE WHEN sign_in_throttle.window_started_at < $3 THEN $2 \
+                                ELSE sign_in_throttle.window_started_at END";
+pub const CLEAR_FAILURES: &str = "DELETE FROM sign_in_throttle WHERE key = $1";
+
+// The sweep.
+
+pub const UNRECORDED_EXPIRED: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM login_sessions WHERE account_id = $1 AND ended_at IS NULL \
+     AND (last_active_at < $2 OR created_at < $3) ORDER BY last_active_at LIMIT $4"
+);
+pub const PURGE_TOKENS: &str = "DELETE FROM session_tokens WHERE expires_at <= $1";
+pub const PURGE_SESSIONS: &str = "DELETE FROM login_sessions WHERE ended_at < $1";
+
+// The users page.
+
+pub const MEMBER: &str = "SELECT u.id AS user_id, u.display_name, u.email, m.role, \
+       m.created_at AS member_since, m.last_active_at, (SELECT COUNT(*) FROM login_sessions s \
+         WHERE s.account_id = m.account_id AND s.user_id = m.user_id AND s.ended_at IS NULL \
+           AND s.last_active_at >= $3 AND s.created_at >= $4) AS active_sessions \
+     FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = $1 AND m.user_id = $2";
+
+macro_rules! users_page_inner {
+    () => {
+        "SELECT u.id AS user_id, u.display_name, u.email, m.role, m.created_at AS member_since, \
+                m.last_active_at, COUNT(*) OVER () AS total \
+         FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.account_id = $1 \
+           AND (LOWER(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')"
+    };
+}
+
+macro_rules! users_page_outer {
+    () => {
+        "SELECT page.*, (SELECT COUNT(*) FROM login_sessions s \
+             WHERE s.account_id = $1 AND s.user_id = page.user_id AND s.ended_at IS NULL \
+               AND s.last_active_at >= $5 AND s.created_at >= $6) AS active_sessions FROM page"
+    };
+}
+
+/// One page of members and the count of all matches; the page is chosen first and active
+/// sessions are counted for its rows only.
+pub const LIST_USERS_BY_NAME: &str = concat!(
+    "WITH page AS (",
+    users_page_inner!(),
+    " ORDER BY LOWER(u.display_name), u.id LIMIT $3 OFFSET $4) ",
+    users_page_outer!(),
+    " ORDER BY LOWER(page.display_name), page.user_id"
+);
+pub const LIST_USERS_BY_ACTIVITY: &str = concat!(
+    "WITH page AS (",
+    users_page_inner!(),
+    " ORDER BY m.last_active_at DESC NULLS LAST, LOWER(u.display_name), u.id LIMIT $3 OFFSET $4) ",
+    users_page_outer!(),
+    " ORDER BY page.last_active_at DESC NULLS LAST, LOWER(page.display_name), page.user_id"
+);
+
+// Statements assembled at run time (id lists, multi-row inserts): built once here for
+// both backends, which differ only in how they number placeholders.
+
+/// Ends the listed sessions of an account that have not ended yet; with `user_id`, only
+/// those of that user.
+pub fn end_by_ids<'a, DB>(
+    account_id: Uuid,
+    ids: &[Uuid],
+    user_id: Option<Uuid>,
+    end: &SessionEnd,
+) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    DB::Arguments<'a>: Default,
+    Uuid: Encode<'a, DB> + Type<DB>,
+    Option<Uuid>: Encode<'a, DB>,
+    DateTime<Utc>: Encode<'a, DB> + Type<DB>,
+    EndReason: Encode<'a, DB> + Type<DB>,
+{
+    let mut update = QueryBuilder::new("UPDATE login_sessions SET ended_at = ");
+    update.push_bind(end.at);
+    update.push(", ended_by = ").push_bind(end.by);
+    update.push(", end_reason = ").push_bind(end.reason);
+    update.push(" WHERE account_id = ").push_bind(account_id);
+    update.push(" AND ended_at IS NULL");
+    if let Some(user_id) = user_id {
+        update.push(" AND user_id = ").push_bind(user_id);
+    }
+    update.push(" AND id IN (");
+    let mut list = update.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    update.push(")");
+    update.push(concat!(" RETURNING ", session_columns!()));
+    update
+}
+
+/// Appends audit events, many rows per statement.
+pub fn insert_audits<'a, DB>(events: &'a [NewAuditEvent]) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    DB::Arguments<'a>: Default,
+    Uuid: Encode<'a, DB> + Type<DB>,
+    Option<Uuid>: Encode<'a, DB>,
+    DateTime<Utc>: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+    String: Encode<'a, DB> + Type<DB>,
+{
+    let mut insert = QueryBuilder::new(
+        "INSERT INTO audit_events (id, account_id, actor_user_id, action, target_user_id, session_id, \
+         details, occurred_at) ",
+    );
+    insert.push_values(events, |mut row, event| {
+        row.push_bind(Uuid::new_v4())
+            .push_bind(event.account_id)
+            .push_bind(event.actor_user_id)
+            .push_bind(event.action)
+            .push_bind(event.target_user_id)
+            .push_bind(event.session_id)
+            .push_bind(event.details.to_string())
+            .push_bind(event.occurred_at);
+    });
+    insert
+}

@@ -1,0 +1,278 @@
+//! The records the store takes and returns, besides the shared models in `crate::model`.
+
+use crate::domain::session::SessionTimes;
+use crate::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
+use crate::model::{LoginSession, UserListing};
+use chrono::{DateTime, Utc};
+use std::fmt;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write; the message is safe to show.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An Argon2 PHC string. Deliberately neither `Serialize` nor a revealing `Debug`.
+#[derive(Clone)]
+pub struct PasswordHash(pub String);
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(<redacted>)")
+    }
+}
+
+/// SHA-256 of a credential: the only form in which tokens reach the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenHash(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: PasswordHash,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: Uuid,
+    pub token_hash: TokenHash,
+    pub account_id: Uuid,
+    pub user_id: Uuid,
+    pub kind: SessionKind,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// How, when and by whom sessions end.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionEnd {
+    pub at: DateTime<Utc>,
+    /// The person who ended them; `None` for the system (a limit, expiry, reuse detection).
+    pub by: Option<Uuid>,
+    pub reason: EndReason,
+}
+
+/// The instants before which a session counts as expired even though no request has
+/// recorded its end yet (computed from the account settings by the domain).
+#[derive(Debug, Clone, Copy)]
+pub struct Liveness {
+    pub idle_before: DateTime<Utc>,
+    pub created_before: DateTime<Utc>,
+}
+
+/// Which of an account's sessions an end applies to. Only sessions not yet ended are
+/// ever ended, so ending twice changes nothing.
+#[derive(Debug, Clone)]
+pub enum SessionSelection {
+    /// These sessions; with `user_id`, only those that belong to that user.
+    Ids { ids: Vec<Uuid>, user_id: Option<Uuid> },
+    /// Every live session of a user, but `except`.
+    LiveOfUser {
+        user_id: Uuid,
+        except: Option<Uuid>,
+        live: Liveness,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    /// Matched case-insensitively against names and emails; empty matches everyone.
+    pub search: String,
+    pub sort: crate::model::UserSort,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// The members a [`UserQuery`] found: one page of them and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserMatches {
+    pub users: Vec<UserListing>,
+    pub total: i64,
+}
+
+/// An account a person belongs to, with their role there.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountRole {
+    pub account_id: Uuid,
+    pub account_name: String,
+    pub role: Role,
+}
+
+/// What the session check needs, read in one query: the session, the holder's role
+/// and names, and the account's current limits. Ended sessions are returned too, so
+/// the check can say why a credential stopped working.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionContext {
+    pub session_id: Uuid,
+    pub account_id: Uuid,
+    pub user_id: Uuid,
+    pub kind: SessionKind,
+    pub created_at: DateTime<Utc>,
+    pub last_active_at: DateTime<Utc>,
+    pub last_ip: String,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<EndReason>,
+    pub role: Role,
+    pub display_name: String,
+    pub email: String,
+    pub account_name: String,
+    #[sqlx(flatten)]
+    pub settings: LoginSessionSettings,
+    /// For access tokens: when the token itself expires.
+    pub token_expires_at: Option<DateTime<Utc>>,
+}
+
+impl SessionContext {
+    pub fn times(&self) -> SessionTimes {
+        SessionTimes {
+            created_at: self.created_at,
+            last_active_at: self.last_active_at,
+            ended_at: self.ended_at,
+            end_reason: self.end_reason,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent {
+    pub account_id: Uuid,
+    pub actor_user_id: Option<Uuid>,
+    pub action: &'static str,
+    pub target_user_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub details: serde_json::Value,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl NewAuditEvent {
+    /// The event written with each ended session.
+    pub fn session_ended(session: &LoginSession, end: &SessionEnd) -> Self {
+        NewAuditEvent {
+            account_id: session.account_id,
+            actor_user_id: end.by,
+            action: "session.ended",
+            target_user_id: Some(session.user_id),
+            session_id: Some(session.id),
+            details: serde_json::json!({
+                "reason": end.reason.as_str(),
+                "kind": session.kind.as_str(),
+                "ip": session.last_ip,
+            }),
+            occurred_at: end.at,
+        }
+    }
+
+    /// The event for a settings change: old and new values side by side.
+    pub fn settings_changed(
+        account_id: Uuid,
+        old: &LoginSessionSettings,
+        new: &LoginSessionSettings,
+        by: Uuid,
+        now: DateTime<Utc>,
+    ) -> Self {
+        NewAuditEvent {
+            account_id,
+            actor_user_id: Some(by),
+            action: "settings.login_session.updated",
+            target_user_id: None,
+            session_id: None,
+            details: serde_json::json!({ "old": old, "new": new }),
+            occurred_at: now,
+        }
+    }
+}
+
+/// `%term%` for LIKE, with LIKE's own wildcards in the term escaped.
+pub(super) fn like_pattern(search: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in search.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The row of `list_users`: a listing and the window count of all matches.
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    #[sqlx(flatten)]
+    listing: UserListing,
+    total: i64,
+}
+
+pub(super) fn user_matches(rows: Vec<UserRow>) -> UserMatches {
+    let total = rows.first().map_or(0, |r| r.total);
+    UserMatches {
+        users: rows.into_iter().map(|r| r.listing).collect(),
+        total,
+    }
+}
+
+/// Maps a uniqueness violation to a message a person can act on; other errors pass through.
+pub(super) fn conflict(e: sqlx::Error) -> StoreError {
+    let sqlx::Error::Database(db) = &e else {
+        return StoreError::Database(e);
+    };
+    if !db.is_unique_violation() {
+        return StoreError::Database(e);
+    }
+    // Postgres names the constraint; SQLite names the table and columns in its message.
+    let what = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
+    // SQLite reports the one-owner partial index by its single column.
+    let message = if what.contains("one_owner") || what.trim_end().ends_with("memberships.account_id") {
+        "The account already has an owner"
+    } else if what.contains("accounts") {
+        "An account with this name already exists"
+    } else if what.contains("email") {
+        "A user with this email already exists"
+    } else if what.contains("memberships") {
+        "This user is already a member of the account"
+    } else {
+        "This already exists"
+    };
+    StoreError::Conflict(message.to_string())
+}
+
+/// A membership insert that names an account that does not exist is "not found".
+pub(super) fn membership_error(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+        _ => conflict(e),
+    }
+}
+
+/// A row of `accounts_settings`.
+#[derive(sqlx::FromRow)]
+pub(super) struct AccountSettingsRow {
+    account_id: Uuid,
+    #[sqlx(flatten)]
+    settings: LoginSessionSettings,
+}
+
+impl From<AccountSettingsRow> for (Uuid, LoginSessionSettings) {
+    fn from(row: AccountSettingsRow) -> Self {
+        (row.account_id, row.settings)
+    }
+}
