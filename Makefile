@@ -9,7 +9,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 BIN := target/release/session-console
 DEBUG_BIN := target/debug/session-console
 
-.PHONY: run test tools test-tools site server test-rust test-postgres test-e2e bench bench-tools fmt check clean
+.PHONY: run test tools test-tools site server lint test-rust test-postgres test-e2e bench bench-tools fmt check clean
 
 run: tools site server
 	$(BIN) serve --demo
@@ -26,16 +26,25 @@ tools:
 test-tools:
 	@scripts/test-tools.sh
 
-test: tools test-tools test-rust test-postgres test-e2e
+test: tools test-tools lint test-rust test-postgres test-e2e
+
+# Formatting (rustfmt, and leptosfmt for view! macros) and clippy with warnings as
+# errors, for the server (ssr) build with its tests and for the browser (hydrate) build.
+lint: tools
+	cargo fmt --all --check
+	leptosfmt --quiet --check --config-file leptosfmt.toml app/src frontend/src
+	cargo clippy --locked -p app --features testing --all-targets -- -D warnings
+	cargo clippy --locked -p server --features bench --all-targets -- -D warnings
+	cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 # Unit tests and integration tests through the real router, on SQLite.
 test-rust:
-	cargo test --locked -p app --features ssr
+	cargo test --locked -p app --features testing
 	cargo test --locked -p server
 
 # The same store and router test bodies on a throwaway PostgreSQL server.
 test-postgres:
-	scripts/with-postgres.sh bash -c 'cargo test --locked -p app --features ssr --test store && cargo test --locked -p server --tests'
+	scripts/with-postgres.sh bash -c 'cargo test --locked -p app --features testing --test store && cargo test --locked -p server --tests'
 
 # Playwright in Debian's Chromium against the built server on a fresh database.
 test-e2e: site test-tools
@@ -57,11 +66,12 @@ bench-tools:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
 check:
-	cargo check -p app --features ssr --tests
+	cargo check -p app --features testing --tests
 	cargo check -p server --tests
 	cargo check -p frontend --target wasm32-unknown-unknown
 
-fmt:
+fmt: tools
+	leptosfmt --quiet --config-file leptosfmt.toml app/src frontend/src
 	cargo fmt --all
 
 clean:

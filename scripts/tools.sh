@@ -24,3 +24,10 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
   echo "==> installing binaryen (wasm-opt) from npm"
   npm ci --prefix tools --no-audit --no-fund
 fi
+
+# leptosfmt formats view! macros; `make lint` checks them. Pinned: a new release may
+# format differently.
+if [ "$(leptosfmt --version 2>/dev/null)" != "leptosfmt 0.1.33" ]; then
+  echo "==> installing leptosfmt 0.1.33 from crates.io (about 3 minutes, once)"
+  cargo install leptosfmt --version 0.1.33 --locked --force
+fi

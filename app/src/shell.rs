@@ -12,15 +12,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
-                <MetaTags/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
             </head>
             <body>
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -32,22 +32,22 @@ pub fn App() -> impl IntoView {
     mark_hydrated();
 
     view! {
-        <Stylesheet id="leptos" href=format!("/pkg/{}.css", crate::OUTPUT_NAME)/>
-        <Title formatter=|text: String| format!("{text} | Session Console")/>
+        <Stylesheet id="leptos" href=format!("/pkg/{}.css", crate::OUTPUT_NAME) />
+        <Title formatter=|text: String| format!("{text} | Session Console") />
         <Router>
-            <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/signin") view=SignInPage/>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/signin") view=SignInPage />
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("profile") view=|| view! { <ProfilePage/> } ssr=SsrMode::Async/>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("profile") view=|| view! { <ProfilePage /> } ssr=SsrMode::Async />
                     <Route
                         path=path!("profile/sessions")
-                        view=|| view! { <ProfilePage sessions=true/> }
+                        view=|| view! { <ProfilePage sessions=true /> }
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("iam/users") view=UsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("iam/settings") view=SettingsPage ssr=SsrMode::Async/>
-                    <Route path=path!("iam/users/:id") view=UserPage ssr=SsrMode::Async/>
+                    <Route path=path!("iam/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("iam/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("iam/users/:id") view=UserPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,5 +1,10 @@
 //! Every store method, with the same bodies on SQLite (default) and Postgres
 //! (`TEST_POSTGRES_URL` set by `make test`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test crate: its helpers, like its tests, fail loudly"
+)]
 
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind, SessionView};
 use app::model::{Account, User, UserSort};
@@ -31,7 +36,7 @@ fn session_for(account_id: Uuid, user_id: Uuid, created_at: DateTime<Utc>, seed:
         token_hash: TokenHash([seed; 32]),
         account_id,
         user_id,
-        kind: if seed % 2 == 0 {
+        kind: if seed.is_multiple_of(2) {
             SessionKind::Browser
         } else {
             SessionKind::Cli
@@ -62,7 +67,11 @@ async fn end_one(store: &TestStore, account_id: Uuid, id: Uuid, end: &SessionEnd
         ids: vec![id],
         user_id: None,
     };
-    !store.end_sessions(account_id, &selection, end).await.unwrap().is_empty()
+    !store
+        .end_sessions(account_id, &selection, end)
+        .await
+        .unwrap()
+        .is_empty()
 }
 
 /// Nothing counts as expired: cut-offs far in the past.
@@ -831,7 +840,13 @@ async fn ends_select_by_ids_or_a_users_live_sessions_and_audit_each() {
     let ended = store.end_sessions(acme.id, &selection, &end).await.unwrap();
     assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), vec![ids[0]]);
     assert_eq!(ended[0].end_reason, Some(EndReason::EndedByAdministrator));
-    assert!(store.session(acme.id, olivias.id).await.unwrap().unwrap().ended_at.is_none());
+    assert!(store
+        .session(acme.id, olivias.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .ended_at
+        .is_none());
 
     // Every live session of a user but one; the already ended one is not ended again.
     let selection = SessionSelection::LiveOfUser {
@@ -852,11 +867,19 @@ async fn ends_select_by_ids_or_a_users_live_sessions_and_audit_each() {
     assert_eq!(ended, expected);
     let again = store.end_sessions(acme.id, &selection, &end).await.unwrap();
     assert!(again.is_empty(), "ending twice changes nothing");
-    assert!(store.session(acme.id, ids[3]).await.unwrap().unwrap().ended_at.is_none());
+    assert!(store
+        .session(acme.id, ids[3])
+        .await
+        .unwrap()
+        .unwrap()
+        .ended_at
+        .is_none());
 
     let events = store.audit_events(acme.id, 10).await.unwrap();
     assert_eq!(events.len(), 3, "one event per ended session");
-    assert!(events.iter().all(|e| e.action == "session.ended" && e.target_user_id == Some(mia.id)));
+    assert!(events
+        .iter()
+        .all(|e| e.action == "session.ended" && e.target_user_id == Some(mia.id)));
 }
 
 #[tokio::test]
@@ -874,9 +897,15 @@ async fn the_database_refuses_end_reasons_it_does_not_know() {
     };
     assert!(end_one(&store, acme.id, session.id, &end).await);
     let unknown = "UPDATE login_sessions SET end_reason = 'from_the_future'";
-    assert!(store.execute_raw(unknown).await.is_err(), "CHECK refuses unknown reasons");
+    assert!(
+        store.execute_raw(unknown).await.is_err(),
+        "CHECK refuses unknown reasons"
+    );
     let half_ended = "UPDATE login_sessions SET ended_at = NULL";
-    assert!(store.execute_raw(half_ended).await.is_err(), "a reason needs an end time");
+    assert!(
+        store.execute_raw(half_ended).await.is_err(),
+        "a reason needs an end time"
+    );
     let ended = store.session(acme.id, session.id).await.unwrap().unwrap();
     assert_eq!(ended.end_reason, Some(EndReason::SignedOut));
 }

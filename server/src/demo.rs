@@ -4,9 +4,9 @@
 use app::domain::session::expires_at;
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
 use app::error::AppError;
+use app::service::end::{end_sessions, one};
 use app::ssr::crypto::{hash_password, new_token};
 use app::ssr::Clock;
-use app::service::end::{end_sessions, one};
 use app::store::{NewSession, NewUser, SessionEnd, Store};
 use chrono::Duration;
 use uuid::Uuid;

@@ -87,7 +87,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     app::AppError::invalid("password", "cannot read the password from standard input")
                 })
             };
-            let done = admin::add_user(&*store, &*clock, &account, &email, &name, role.into(), password).await?;
+            let done =
+                admin::add_user(&*store, &*clock, &account, &email, &name, role.into(), password).await?;
             println!("{done}");
             Ok(())
         }

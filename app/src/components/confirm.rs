@@ -56,16 +56,29 @@ pub fn ConfirmDialog(
             aria-describedby=described_by
             node_ref=dialog
             on:cancel=move |ev: leptos::ev::Event| {
-                // Escape: the parent decides (and nothing is cancelled mid-request).
                 ev.prevent_default();
                 if !pending.get_untracked() {
                     on_cancel.run(());
                 }
             }
         >
-            <h2 id=title_id class="confirm__title">{title}</h2>
-            <div id=description_id class="confirm__body">{move || open.get().then(|| children())}</div>
-            {move || error.get().map(|e| view! { <p class="notice notice--error" role="alert">{e}</p> })}
+            <h2 id=title_id class="confirm__title">
+                {title}
+            </h2>
+            <div id=description_id class="confirm__body">
+                {move || open.get().then(|| children())}
+            </div>
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <p class="notice notice--error" role="alert">
+                                {e}
+                            </p>
+                        }
+                    })
+            }}
             <div class="confirm__actions">
                 <button
                     type="button"

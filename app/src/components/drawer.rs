@@ -78,10 +78,20 @@ pub fn Drawer(
             }
         >
             <div class="drawer__header">
-                <h2 id=title_id tabindex="-1" class="drawer__title">{title}</h2>
-                <button type="button" class="icon-button" aria-label="Close" on:click=move |_| open.set(false)>
+                <h2 id=title_id tabindex="-1" class="drawer__title">
+                    {title}
+                </h2>
+                <button
+                    type="button"
+                    class="icon-button"
+                    aria-label="Close"
+                    on:click=move |_| open.set(false)
+                >
                     <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
-                        <path fill="currentColor" d="M12 4.7 11.3 4 8 7.3 4.7 4 4 4.7 7.3 8 4 11.3l.7.7L8 8.7l3.3 3.3.7-.7L8.7 8z"/>
+                        <path
+                            fill="currentColor"
+                            d="M12 4.7 11.3 4 8 7.3 4.7 4 4 4.7 7.3 8 4 11.3l.7.7L8 8.7l3.3 3.3.7-.7L8.7 8z"
+                        />
                     </svg>
                 </button>
             </div>

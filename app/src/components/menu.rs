@@ -177,12 +177,22 @@ pub fn MenuButton(
     let rendered = items
         .into_iter()
         .map(|item| {
-            let class = if item.danger { "menu__item menu__item--danger" } else { "menu__item" };
+            let class = if item.danger {
+                "menu__item menu__item--danger"
+            } else {
+                "menu__item"
+            };
             let label = item.label.clone();
             match item.action {
                 MenuAction::Link(href) => view! {
                     <li role="none">
-                        <a role="menuitem" tabindex="-1" class=class href=href on:click=move |_| open.set(false)>
+                        <a
+                            role="menuitem"
+                            tabindex="-1"
+                            class=class
+                            href=href
+                            on:click=move |_| open.set(false)
+                        >
                             {label}
                         </a>
                     </li>

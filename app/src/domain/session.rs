@@ -305,7 +305,10 @@ mod tests {
             "Ended by an administrator"
         );
         assert_eq!(EndReason::EndedByUser.describe(Some("Mia")), "Ended by Mia");
-        assert_eq!(EndReason::Inactivity.describe(None), "Signed out due to inactivity");
+        assert_eq!(
+            EndReason::Inactivity.describe(None),
+            "Signed out due to inactivity"
+        );
         assert!("from_the_future".parse::<EndReason>().is_err());
         assert!("root".parse::<SessionKind>().is_err());
     }
@@ -313,25 +316,16 @@ mod tests {
     #[test]
     fn idle_after_the_inactivity_limit_exactly() {
         let s = LoginSessionSettings::default();
-        assert_eq!(
-            evaluate(live(0, 0), &s, t(2 * HOUR - 1)),
-            SessionState::Active
-        );
+        assert_eq!(evaluate(live(0, 0), &s, t(2 * HOUR - 1)), SessionState::Active);
         assert_eq!(evaluate(live(0, 0), &s, t(2 * HOUR)), SessionState::Idle);
         // Activity pushes the idle deadline.
-        assert_eq!(
-            evaluate(live(0, HOUR), &s, t(2 * HOUR + 1)),
-            SessionState::Active
-        );
+        assert_eq!(evaluate(live(0, HOUR), &s, t(2 * HOUR + 1)), SessionState::Active);
     }
 
     #[test]
     fn past_maximum_even_when_active() {
         let s = LoginSessionSettings::default();
-        assert_eq!(
-            evaluate(live(0, DAY - 1), &s, t(DAY)),
-            SessionState::PastMaximum
-        );
+        assert_eq!(evaluate(live(0, DAY - 1), &s, t(DAY)), SessionState::PastMaximum);
     }
 
     #[test]
@@ -341,10 +335,7 @@ mod tests {
             max_duration_secs: Some(HOUR),
             concurrent_limit: None,
         };
-        assert_eq!(
-            evaluate(live(0, 0), &shorter, t(20 * MINUTE)),
-            SessionState::Idle
-        );
+        assert_eq!(evaluate(live(0, 0), &shorter, t(20 * MINUTE)), SessionState::Idle);
         assert_eq!(
             evaluate(live(0, HOUR - 60), &shorter, t(HOUR)),
             SessionState::PastMaximum

@@ -12,19 +12,27 @@ use leptos_router::components::Outlet;
 pub fn ConsoleLayout() -> impl IntoView {
     let caller = Resource::new(|| (), |_| me());
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+        <a class="skip-link" href="#main">
+            "Skip to content"
+        </a>
+        <Suspense fallback=|| {
+            view! {
+                <p class="loading" role="status">
+                    "Loading…"
+                </p>
+            }
+        }>
             {move || Suspend::new(async move {
                 match caller.await {
                     Ok(caller) => {
                         provide_context(caller.clone());
                         view! {
-                            <ConsoleHeader caller/>
+                            <ConsoleHeader caller />
                             <main id="main" class="console-main" tabindex="-1">
-                                <Outlet/>
+                                <Outlet />
                             </main>
                         }
-                        .into_any()
+                            .into_any()
                     }
                     Err(error) => {
                         reload_if_signed_out(&error);
@@ -34,7 +42,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                                 <p role="alert">{error.to_string()}</p>
                             </main>
                         }
-                        .into_any()
+                            .into_any()
                     }
                 }
             })}
@@ -52,19 +60,30 @@ pub fn use_caller() -> Option<Caller> {
 pub fn HomePage() -> impl IntoView {
     let caller = use_caller();
     view! {
-        <leptos_meta::Title text="Console"/>
-        {caller.map(|c| view! {
-            <h1>"Welcome, " {c.display_name.clone()}</h1>
-            <p class="lead">
-                "You are signed in to " <strong>{c.account_name.clone()}</strong> " as "
-                {c.role.label().to_lowercase()} "."
-            </p>
-            <ul class="links">
-                {c.role.can_manage_account().then(|| view! {
-                    <li><a href="/iam/users">"Manage users and their sessions"</a></li>
-                })}
-                <li><a href="/profile/sessions">"Review your own sessions"</a></li>
-            </ul>
-        })}
+        <leptos_meta::Title text="Console" />
+        {caller
+            .map(|c| {
+                view! {
+                    <h1>"Welcome, " {c.display_name.clone()}</h1>
+                    <p class="lead">
+                        "You are signed in to " <strong>{c.account_name.clone()}</strong> " as "
+                        {c.role.label().to_lowercase()} "."
+                    </p>
+                    <ul class="links">
+                        {c
+                            .role
+                            .can_manage_account()
+                            .then(|| {
+                                view! {
+                                    <li>
+                                        <a href="/iam/users">"Manage users and their sessions"</a>
+                                    </li>
+                                }
+                            })} <li>
+                            <a href="/profile/sessions">"Review your own sessions"</a>
+                        </li>
+                    </ul>
+                }
+            })}
     }
 }

@@ -8,11 +8,13 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Page not found"/>
+        <Title text="Page not found" />
         <main class="centered-page">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address."</p>
-            <p><a href="/">"Go to the console"</a></p>
+            <p>
+                <a href="/">"Go to the console"</a>
+            </p>
         </main>
     }
 }

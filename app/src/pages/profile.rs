@@ -11,15 +11,19 @@ pub fn ProfilePage(#[prop(optional)] sessions: bool) -> impl IntoView {
     caller.map(|c| {
         let tab = |href: &'static str, label: &'static str, selected: bool| {
             view! {
-                <a href=href class="tabs__tab" aria-current=selected.then_some("page")>{label}</a>
+                <a href=href class="tabs__tab" aria-current=selected.then_some("page")>
+                    {label}
+                </a>
             }
         };
         let body = if sessions {
             view! {
                 <section aria-labelledby="profile-sessions-title">
                     <h2 id="profile-sessions-title">"Sessions"</h2>
-                    <p class="muted">"Where you are signed in to this account. End any session you do not recognise."</p>
-                    <SessionsPanel scope=SessionScope::Own id="my-sessions"/>
+                    <p class="muted">
+                        "Where you are signed in to this account. End any session you do not recognise."
+                    </p>
+                    <SessionsPanel scope=SessionScope::Own id="my-sessions" />
                 </section>
             }
             .into_any()
@@ -28,18 +32,23 @@ pub fn ProfilePage(#[prop(optional)] sessions: bool) -> impl IntoView {
                 <section class="card" aria-labelledby="profile-details-title">
                     <h2 id="profile-details-title">"Details"</h2>
                     <dl class="details">
-                        <dt>"Name"</dt><dd>{c.display_name.clone()}</dd>
-                        <dt>"Email"</dt><dd>{c.email.clone()}</dd>
-                        <dt>"Account"</dt><dd>{c.account_name.clone()}</dd>
-                        <dt>"Role"</dt><dd>{c.role.label()}</dd>
-                        <dt>"This session signed in"</dt><dd>{absolute(c.signed_in_at)}</dd>
+                        <dt>"Name"</dt>
+                        <dd>{c.display_name.clone()}</dd>
+                        <dt>"Email"</dt>
+                        <dd>{c.email.clone()}</dd>
+                        <dt>"Account"</dt>
+                        <dd>{c.account_name.clone()}</dd>
+                        <dt>"Role"</dt>
+                        <dd>{c.role.label()}</dd>
+                        <dt>"This session signed in"</dt>
+                        <dd>{absolute(c.signed_in_at)}</dd>
                     </dl>
                 </section>
             }
             .into_any()
         };
         view! {
-            <Title text=if sessions { "Sessions" } else { "Profile" }/>
+            <Title text=if sessions { "Sessions" } else { "Profile" } />
             <h1>{c.display_name.clone()}</h1>
             <nav class="tabs" aria-label="Profile">
                 {tab("/profile", "Details", !sessions)}

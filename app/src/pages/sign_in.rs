@@ -31,12 +31,21 @@ pub fn SignInPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Sign in"/>
+        <Title text="Sign in" />
         <main class="sign-in">
             <section class="sign-in__card" aria-labelledby="sign-in-title">
                 <p class="brand">"Session Console"</p>
                 <h1 id="sign-in-title">"Sign in"</h1>
-                {move || notice().map(|n| view! { <p class="notice" role="status">{n.message()}</p> })}
+                {move || {
+                    notice()
+                        .map(|n| {
+                            view! {
+                                <p class="notice" role="status">
+                                    {n.message()}
+                                </p>
+                            }
+                        })
+                }}
                 <div role="alert" class="alert-region">
                     {move || general_error().map(|m| view! { <p class="notice notice--error">{m}</p> })}
                 </div>
@@ -52,7 +61,9 @@ pub fn SignInPage() -> impl IntoView {
                             aria-invalid=move || field_error("email")().is_some().to_string()
                             aria-describedby="email-error"
                         />
-                        <p id="email-error" class="field__error">{field_error("email")}</p>
+                        <p id="email-error" class="field__error">
+                            {field_error("email")}
+                        </p>
                     </div>
                     <div class="field">
                         <label for="password">"Password"</label>
@@ -76,20 +87,42 @@ pub fn SignInPage() -> impl IntoView {
                                 "Show password"
                             </button>
                         </div>
-                        <p id="password-error" class="field__error">{field_error("password")}</p>
+                        <p id="password-error" class="field__error">
+                            {field_error("password")}
+                        </p>
                     </div>
-                    {move || choices().map(|choices| view! {
-                        <div class="field">
-                            <label for="account">"Account"</label>
-                            <select id="account" name="account" required>
-                                {choices.into_iter().map(|c| view! {
-                                    <option value=c.id.to_string()>{format!("{} ({})", c.name, c.role.label())}</option>
-                                }).collect_view()}
-                            </select>
-                            <p class="field__hint">"You belong to several accounts. Choose one to sign in to."</p>
-                        </div>
-                    })}
-                    <button type="submit" class="button button--primary" disabled=move || sign_in.pending().get()>
+                    {move || {
+                        choices()
+                            .map(|choices| {
+                                view! {
+                                    <div class="field">
+                                        <label for="account">"Account"</label>
+                                        <select id="account" name="account" required>
+                                            {choices
+                                                .into_iter()
+                                                .map(|c| {
+                                                    view! {
+                                                        <option value=c
+                                                            .id
+                                                            .to_string()>
+                                                            {format!("{} ({})", c.name, c.role.label())}
+                                                        </option>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                        <p class="field__hint">
+                                            "You belong to several accounts. Choose one to sign in to."
+                                        </p>
+                                    </div>
+                                }
+                            })
+                    }}
+                    <button
+                        type="submit"
+                        class="button button--primary"
+                        disabled=move || sign_in.pending().get()
+                    >
                         {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>

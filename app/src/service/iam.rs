@@ -133,7 +133,11 @@ pub async fn end_user_session(
 }
 
 /// Ends every live session of a user. Returns how many ended.
-pub async fn end_all_user_sessions(state: &AppState, caller: &Caller, user_id: Uuid) -> Result<u64, AppError> {
+pub async fn end_all_user_sessions(
+    state: &AppState,
+    caller: &Caller,
+    user_id: Uuid,
+) -> Result<u64, AppError> {
     member_to_end(state, caller, user_id).await?;
     let selection = Selection::LiveOfUser {
         user_id,

@@ -14,7 +14,11 @@ use crate::ssr::AppState;
 use crate::store::SessionEnd;
 use uuid::Uuid;
 
-pub async fn my_sessions(state: &AppState, caller: &Caller, view: SessionView) -> Result<SessionList, AppError> {
+pub async fn my_sessions(
+    state: &AppState,
+    caller: &Caller,
+    view: SessionView,
+) -> Result<SessionList, AppError> {
     let now = state.clock.now();
     let settings = &caller.settings;
     let listings = state
@@ -42,7 +46,11 @@ fn by_caller(state: &AppState, caller: &Caller, reason: EndReason) -> SessionEnd
 }
 
 /// Ends one of the caller's sessions. Ending the current one is signing out.
-pub async fn end_my_session(state: &AppState, caller: &Caller, session_id: Uuid) -> Result<EndOutcome, AppError> {
+pub async fn end_my_session(
+    state: &AppState,
+    caller: &Caller,
+    session_id: Uuid,
+) -> Result<EndOutcome, AppError> {
     let current = session_id == caller.session_id;
     let reason = if current {
         EndReason::SignedOut

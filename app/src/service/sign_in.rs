@@ -37,7 +37,7 @@ pub struct Issued {
 }
 
 pub enum SignInOutcome {
-    SignedIn(Issued),
+    SignedIn(Box<Issued>),
     ChooseAccount(Vec<AccountChoice>),
 }
 
@@ -69,7 +69,9 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> Result<SignInOutcome, App
     let verified = verify_password(req.password, stored).await?;
     let Some(user) = user.filter(|_| verified) else {
         for key in &keys {
-            store.record_sign_in_failure(key, now, now - throttle::WINDOW).await?;
+            store
+                .record_sign_in_failure(key, now, now - throttle::WINDOW)
+                .await?;
         }
         return Err(AppError::unauthorized(INCORRECT));
     };
@@ -143,11 +145,11 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> Result<SignInOutcome, App
         SessionKind::Browser => None,
     };
     tracing::info!(session = %session.id, user = %user.id, account = %chosen.id, kind = req.kind.as_str(), "signed in");
-    Ok(SignInOutcome::SignedIn(Issued {
+    Ok(SignInOutcome::SignedIn(Box::new(Issued {
         session,
         token,
         access_token,
-    }))
+    })))
 }
 
 /// A browser's sign-in. A browser that was still signed in gets a new session, never

@@ -26,7 +26,11 @@ pub async fn sweep(state: &AppState, retention: Duration, max_ends: u64) -> Resu
             let mut by_reason = BTreeMap::new();
             for s in &batch {
                 if let Some(reason) = session::evaluate(s.times(), &settings, now).end_reason() {
-                    by_reason.entry(reason.as_str()).or_insert((reason, Vec::new())).1.push(s.id);
+                    by_reason
+                        .entry(reason.as_str())
+                        .or_insert((reason, Vec::new()))
+                        .1
+                        .push(s.id);
                 }
             }
             for (_, (reason, ids)) in by_reason {

@@ -2,10 +2,10 @@
 //! refuses foreign-origin writes, redirects page loads without a session, and hands
 //! the outcome to server functions and API handlers through request extensions.
 
-use crate::service::check::{self, Presented, Refusal};
 use super::{AppState, SecurityConfig};
 use crate::error::AppError;
 use crate::model::Caller;
+use crate::service::check::{self, Presented, Refusal};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};

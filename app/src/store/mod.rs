@@ -100,8 +100,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// One page of an account's members with their active-session counts, and the
     /// number of members matching the search. One query.
-    async fn list_users(&self, account_id: Uuid, query: &UserQuery, live: Liveness)
-        -> StoreResult<UserMatches>;
+    async fn list_users(
+        &self,
+        account_id: Uuid,
+        query: &UserQuery,
+        live: Liveness,
+    ) -> StoreResult<UserMatches>;
     /// One member of an account, as the users page lists them.
     async fn member(
         &self,

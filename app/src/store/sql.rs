@@ -106,12 +106,12 @@ macro_rules! sessions_of_user {
 /// The query for a view of a user's sessions; Active and Ended bind the cut-offs as $3, $4.
 pub fn sessions_of_user(view: SessionView) -> &'static str {
     match view {
-        SessionView::Active => sessions_of_user!(
-            "AND s.ended_at IS NULL AND s.last_active_at >= $3 AND s.created_at >= $4"
-        ),
-        SessionView::Ended => sessions_of_user!(
-            "AND (s.ended_at IS NOT NULL OR s.last_active_at < $3 OR s.created_at < $4)"
-        ),
+        SessionView::Active => {
+            sessions_of_user!("AND s.ended_at IS NULL AND s.last_active_at >= $3 AND s.created_at >= $4")
+        }
+        SessionView::Ended => {
+            sessions_of_user!("AND (s.ended_at IS NOT NULL OR s.last_active_at < $3 OR s.created_at < $4)")
+        }
         SessionView::All => sessions_of_user!(""),
     }
 }
@@ -151,7 +151,8 @@ pub const CONTEXT_BY_ACCESS_TOKEN: &str = concat!(
 
 pub const RETIRED_REFRESH: &str = "SELECT s.account_id, s.id FROM session_tokens t \
      JOIN login_sessions s ON s.id = t.session_id WHERE t.token_hash = $1 AND t.purpose = 'retired_refresh'";
-pub const INSERT_ACCESS_TOKEN: &str = "INSERT INTO session_tokens (token_hash, session_id, purpose, expires_at) \
+pub const INSERT_ACCESS_TOKEN: &str =
+    "INSERT INTO session_tokens (token_hash, session_id, purpose, expires_at) \
      VALUES ($1, $2, 'access', $3)";
 /// Compare-and-swap on the current hash: of two concurrent refreshes one wins.
 pub const SWAP_REFRESH: &str = "UPDATE login_sessions SET token_hash = $3 \

@@ -3,7 +3,7 @@
 //! every write that could make a cached answer wrong passes through this process.
 
 use super::cache::{Lookup, SessionCache};
-use super::types::{conflict, AccountSettingsRow, like_pattern, membership_error, user_matches, UserRow};
+use super::types::{conflict, like_pattern, membership_error, user_matches, AccountSettingsRow, UserRow};
 use super::{sql, Store, BULK_ROWS};
 use super::{
     AccountRole, Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionContext, SessionEnd,
@@ -86,7 +86,9 @@ impl Store for SqliteStore {
     }
 
     async fn has_accounts(&self) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar(sql::HAS_ACCOUNTS).fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar(sql::HAS_ACCOUNTS)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn create_account_with_owner(
@@ -115,11 +117,17 @@ impl Store for SqliteStore {
     }
 
     async fn account(&self, id: Uuid) -> StoreResult<Option<Account>> {
-        Ok(sqlx::query_as(sql::ACCOUNT_BY_ID).bind(id).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as(sql::ACCOUNT_BY_ID)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>> {
-        Ok(sqlx::query_as(sql::ACCOUNT_BY_NAME).bind(name).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as(sql::ACCOUNT_BY_NAME)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn create_member(
@@ -150,12 +158,17 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        Ok(sqlx::query_as(sql::USER_BY_EMAIL).bind(email).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as(sql::USER_BY_EMAIL)
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn password_hash(&self, user_id: Uuid) -> StoreResult<Option<PasswordHash>> {
-        let hash: Option<String> =
-            sqlx::query_scalar(sql::PASSWORD_HASH).bind(user_id).fetch_optional(&self.pool).await?;
+        let hash: Option<String> = sqlx::query_scalar(sql::PASSWORD_HASH)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(hash.map(PasswordHash))
     }
 
@@ -168,11 +181,17 @@ impl Store for SqliteStore {
     }
 
     async fn accounts_of_user(&self, user_id: Uuid) -> StoreResult<Vec<AccountRole>> {
-        Ok(sqlx::query_as(sql::ACCOUNTS_OF_USER).bind(user_id).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as(sql::ACCOUNTS_OF_USER)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     async fn login_session_settings(&self, account_id: Uuid) -> StoreResult<LoginSessionSettings> {
-        let found = sqlx::query_as(sql::SETTINGS).bind(account_id).fetch_optional(&self.pool).await?;
+        let found = sqlx::query_as(sql::SETTINGS)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
         found.ok_or(StoreError::NotFound)
     }
 
@@ -199,9 +218,15 @@ impl Store for SqliteStore {
             .await?
             .rows_affected();
         if updated == 0 {
-            let exists: bool =
-                sqlx::query_scalar(sql::ACCOUNT_EXISTS).bind(account_id).fetch_one(&mut *tx).await?;
-            return if exists { Ok(false) } else { Err(StoreError::NotFound) };
+            let exists: bool = sqlx::query_scalar(sql::ACCOUNT_EXISTS)
+                .bind(account_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            return if exists {
+                Ok(false)
+            } else {
+                Err(StoreError::NotFound)
+            };
         }
         let event = NewAuditEvent::settings_changed(account_id, old, new, by, now);
         insert_audits(&mut tx, std::slice::from_ref(&event)).await?;
@@ -272,10 +297,14 @@ impl Store for SqliteStore {
         view: SessionView,
         live: Liveness,
     ) -> StoreResult<Vec<SessionListing>> {
-        let query = sqlx::query_as(sql::sessions_of_user(view)).bind(account_id).bind(user_id);
+        let query = sqlx::query_as(sql::sessions_of_user(view))
+            .bind(account_id)
+            .bind(user_id);
         let query = match view {
             SessionView::All => query,
-            SessionView::Active | SessionView::Ended => query.bind(live.idle_before).bind(live.created_before),
+            SessionView::Active | SessionView::Ended => {
+                query.bind(live.idle_before).bind(live.created_before)
+            }
         };
         Ok(query.fetch_all(&self.pool).await?)
     }
@@ -325,7 +354,11 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<LoginSession>> {
         let mut tx = self.pool.begin().await?;
         let ended: Vec<LoginSession> = match selection {
-            SessionSelection::LiveOfUser { user_id, except, live } => {
+            SessionSelection::LiveOfUser {
+                user_id,
+                except,
+                live,
+            } => {
                 sqlx::query_as(sql::END_LIVE_OF_USER)
                     .bind(end.at)
                     .bind(end.by)
@@ -347,7 +380,10 @@ impl Store for SqliteStore {
                 ended
             }
         };
-        let events: Vec<_> = ended.iter().map(|s| NewAuditEvent::session_ended(s, end)).collect();
+        let events: Vec<_> = ended
+            .iter()
+            .map(|s| NewAuditEvent::session_ended(s, end))
+            .collect();
         insert_audits(&mut tx, &events).await?;
         tx.commit().await?;
         if !ended.is_empty() {
@@ -365,7 +401,9 @@ impl Store for SqliteStore {
             SessionKind::Browser => Lookup::Browser,
             SessionKind::Cli => Lookup::Refresh,
         };
-        let query = sqlx::query_as(sql::CONTEXT_BY_TOKEN_SQLITE).bind(&hash.0[..]).bind(kind);
+        let query = sqlx::query_as(sql::CONTEXT_BY_TOKEN_SQLITE)
+            .bind(&hash.0[..])
+            .bind(kind);
         self.context(hash, lookup, query).await
     }
 
@@ -374,7 +412,9 @@ impl Store for SqliteStore {
         hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionContext>> {
-        let query = sqlx::query_as(sql::CONTEXT_BY_ACCESS_TOKEN).bind(&hash.0[..]).bind(now);
+        let query = sqlx::query_as(sql::CONTEXT_BY_ACCESS_TOKEN)
+            .bind(&hash.0[..])
+            .bind(now);
         let found = self.context(hash, Lookup::Access, query).await?;
         // A cached entry may outlive its token's ten minutes.
         Ok(found.filter(|c| c.token_expires_at.is_some_and(|expiry| expiry > now)))
@@ -457,7 +497,10 @@ impl Store for SqliteStore {
     }
 
     async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
-        sqlx::query(sql::CLEAR_FAILURES).bind(key).execute(&self.pool).await?;
+        sqlx::query(sql::CLEAR_FAILURES)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -482,8 +525,14 @@ impl Store for SqliteStore {
     }
 
     async fn purge(&self, ended_before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
-        let tokens = sqlx::query(sql::PURGE_TOKENS).bind(now).execute(&self.pool).await?;
-        let sessions = sqlx::query(sql::PURGE_SESSIONS).bind(ended_before).execute(&self.pool).await?;
+        let tokens = sqlx::query(sql::PURGE_TOKENS)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        let sessions = sqlx::query(sql::PURGE_SESSIONS)
+            .bind(ended_before)
+            .execute(&self.pool)
+            .await?;
         Ok(tokens.rows_affected() + sessions.rows_affected())
     }
 }
@@ -529,7 +578,10 @@ async fn insert_membership(
 
 pub(super) async fn insert_audits(tx: &mut Tx<'_>, events: &[NewAuditEvent]) -> StoreResult<()> {
     for chunk in events.chunks(BULK_ROWS) {
-        sql::insert_audits::<Sqlite>(chunk).build().execute(&mut **tx).await?;
+        sql::insert_audits::<Sqlite>(chunk)
+            .build()
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

@@ -98,7 +98,8 @@ where
     &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let mut insert = QueryBuilder::new("INSERT INTO users (id, email, display_name, password_hash, created_at) ");
+    let mut insert =
+        QueryBuilder::new("INSERT INTO users (id, email, display_name, password_hash, created_at) ");
     insert.push_values(users.iter().zip(ids), |mut row, (user, id)| {
         row.push_bind(*id)
             .push_bind(user.email.as_str())
@@ -123,7 +124,10 @@ where
 {
     let mut insert = QueryBuilder::new("INSERT INTO memberships (account_id, user_id, role, created_at) ");
     insert.push_values(ids, |mut row, id| {
-        row.push_bind(account_id).push_bind(*id).push_bind(role).push_bind(now);
+        row.push_bind(account_id)
+            .push_bind(*id)
+            .push_bind(role)
+            .push_bind(now);
     });
     insert
 }
@@ -192,10 +196,18 @@ impl TestingStore for SqliteStore {
         let mut inserted = 0;
         for chunk in sessions.chunks(BULK_ROWS) {
             let mut insert = session_rows::<Sqlite>(chunk);
-            inserted += insert.build().execute(&mut *tx).await.map_err(conflict)?.rows_affected();
+            inserted += insert
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict)?
+                .rows_affected();
         }
         for account_id in accounts_of(sessions) {
-            sqlx::query(MEMBERS_LAST_ACTIVE).bind(account_id).execute(&mut *tx).await?;
+            sqlx::query(MEMBERS_LAST_ACTIVE)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(inserted)
@@ -216,7 +228,10 @@ impl TestingStore for SqliteStore {
     }
 
     async fn execute_raw(&self, statement: &str) -> StoreResult<u64> {
-        Ok(sqlx::raw_sql(statement).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::raw_sql(statement)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 }
 
@@ -246,10 +261,18 @@ impl TestingStore for PostgresStore {
         let mut inserted = 0;
         for chunk in sessions.chunks(BULK_ROWS) {
             let mut insert = session_rows::<Postgres>(chunk);
-            inserted += insert.build().execute(&mut *tx).await.map_err(conflict)?.rows_affected();
+            inserted += insert
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict)?
+                .rows_affected();
         }
         for account_id in accounts_of(sessions) {
-            sqlx::query(MEMBERS_LAST_ACTIVE).bind(account_id).execute(&mut *tx).await?;
+            sqlx::query(MEMBERS_LAST_ACTIVE)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(inserted)
@@ -270,7 +293,10 @@ impl TestingStore for PostgresStore {
     }
 
     async fn execute_raw(&self, statement: &str) -> StoreResult<u64> {
-        Ok(sqlx::raw_sql(statement).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::raw_sql(statement)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 }
 

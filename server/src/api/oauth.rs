@@ -138,7 +138,7 @@ pub async fn token(
                 kind: SessionKind::Cli,
             };
             match tokens::password_grant(&state, sign_in, request.account.as_deref()).await? {
-                SignInOutcome::SignedIn(credentials) => issued(credentials),
+                SignInOutcome::SignedIn(credentials) => issued(*credentials),
                 SignInOutcome::ChooseAccount(choices) => {
                     let names: Vec<_> = choices.iter().map(|c| c.name.as_str()).collect();
                     Err(OAuthError::invalid_request(format!(

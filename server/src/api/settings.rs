@@ -45,7 +45,9 @@ impl From<LoginSessionSettings> for SettingsBody {
 }
 
 /// The account's login-session limits, as the session check read them.
-pub async fn get_settings(Extension(context): Extension<Arc<RequestContext>>) -> Result<Json<SettingsBody>, AppError> {
+pub async fn get_settings(
+    Extension(context): Extension<Arc<RequestContext>>,
+) -> Result<Json<SettingsBody>, AppError> {
     Ok(Json(context.caller_ref()?.settings.into()))
 }
 

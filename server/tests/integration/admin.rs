@@ -9,8 +9,8 @@ use server::admin;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn ok_password() -> impl std::future::Future<Output = Result<String, app::AppError>> {
-    async { Ok("a long enough password".to_string()) }
+async fn ok_password() -> Result<String, app::AppError> {
+    Ok("a long enough password".to_string())
 }
 
 #[tokio::test]

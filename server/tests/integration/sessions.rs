@@ -131,13 +131,8 @@ async fn the_check_refuses_ended_idle_and_expired_sessions() {
 
     // Ended by an administrator: refused at the very next request.
     let cookie = app.sign_in("member@acme.test").await;
-    assert_eq!(
-        app.me_status(&cookie).await,
-        200
-    );
-    let id = app.context_of(&cookie).await
-        .unwrap()
-        .session_id;
+    assert_eq!(app.me_status(&cookie).await, 200);
+    let id = app.context_of(&cookie).await.unwrap().session_id;
     let end = app.by_administrator(acme.admin.id);
     assert!(app.end_session(acme.account_id, id, end).await);
     let refused = app.get_with("/api/v1/me", ("cookie", &cookie)).await;
@@ -164,19 +159,14 @@ async fn the_check_refuses_ended_idle_and_expired_sessions() {
     // Idle: 2 hours without a request.
     let cookie = app.sign_in("member@acme.test").await;
     app.clock.advance(Duration::minutes(119));
-    assert_eq!(
-        app.me_status(&cookie).await,
-        200,
-        "activity resets idleness"
-    );
+    assert_eq!(app.me_status(&cookie).await, 200, "activity resets idleness");
     app.clock.advance(Duration::minutes(120));
     let refused = app.get_with("/api/v1/me", ("cookie", &cookie)).await;
     assert_eq!(refused.status(), 401);
     assert!(body_text(refused)
         .await
         .contains("signed out after 2 hours of inactivity"));
-    let ctx = app.context_of(&cookie).await
-        .unwrap();
+    let ctx = app.context_of(&cookie).await.unwrap();
     assert_eq!(
         ctx.end_reason,
         Some(EndReason::Inactivity),
@@ -187,18 +177,11 @@ async fn the_check_refuses_ended_idle_and_expired_sessions() {
     let cookie = app.sign_in("member@acme.test").await;
     for _ in 0..47 {
         app.clock.advance(Duration::minutes(30));
-        assert_eq!(
-            app.me_status(&cookie).await,
-            200
-        );
+        assert_eq!(app.me_status(&cookie).await, 200);
     }
     app.clock.advance(Duration::minutes(30));
-    assert_eq!(
-        app.me_status(&cookie).await,
-        401
-    );
-    let ctx = app.context_of(&cookie).await
-        .unwrap();
+    assert_eq!(app.me_status(&cookie).await, 401);
+    let ctx = app.context_of(&cookie).await.unwrap();
     assert_eq!(ctx.end_reason, Some(EndReason::MaximumDuration));
 }
 
@@ -210,10 +193,7 @@ async fn activity_is_written_at_most_once_a_minute() {
     let hash = token_hash(token_of(&cookie));
     let signed_in = app.clock_now();
     app.clock.advance(Duration::seconds(30));
-    assert_eq!(
-        app.me_status(&cookie).await,
-        200
-    );
+    assert_eq!(app.me_status(&cookie).await, 200);
     let ctx = app
         .store
         .session_by_token(&hash, SessionKind::Browser)
@@ -222,10 +202,7 @@ async fn activity_is_written_at_most_once_a_minute() {
         .unwrap();
     assert_eq!(ctx.last_active_at, signed_in, "no write within the minute");
     app.clock.advance(Duration::seconds(31));
-    assert_eq!(
-        app.me_status(&cookie).await,
-        200
-    );
+    assert_eq!(app.me_status(&cookie).await, 200);
     let ctx = app
         .store
         .session_by_token(&hash, SessionKind::Browser)
@@ -305,13 +282,9 @@ async fn the_concurrent_limit_ends_the_least_recently_active() {
     let third = app.sign_in("member@acme.test").await;
 
     assert_eq!(app.me_status(&first).await, 200);
-    assert_eq!(
-        app.me_status(&second).await,
-        401
-    );
+    assert_eq!(app.me_status(&second).await, 401);
     assert_eq!(app.me_status(&third).await, 200);
-    let ctx = app.context_of(&second).await
-        .unwrap();
+    let ctx = app.context_of(&second).await.unwrap();
     assert_eq!(ctx.end_reason, Some(EndReason::ConcurrentLimit));
 }
 
@@ -402,7 +375,9 @@ async fn an_ended_session_rejects_its_access_token_at_once() {
     let tokens = password_grant(&app, "member@acme.test").await;
     let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
     assert_eq!(
-        app.get_with("/api/v1/me", ("authorization", &bearer)).await.status(),
+        app.get_with("/api/v1/me", ("authorization", &bearer))
+            .await
+            .status(),
         200
     );
     let id = tokens["session_id"].as_str().unwrap().parse().unwrap();
@@ -436,7 +411,9 @@ async fn revoke_and_sign_out_end_sessions_idempotently() {
     );
     let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
     assert_eq!(
-        app.get_with("/api/v1/me", ("authorization", &bearer)).await.status(),
+        app.get_with("/api/v1/me", ("authorization", &bearer))
+            .await
+            .status(),
         401
     );
 
@@ -451,12 +428,8 @@ async fn revoke_and_sign_out_end_sessions_idempotently() {
         .unwrap()
         .contains("Max-Age=0"));
     assert_eq!(app.me_status(&first).await, 401);
-    assert_eq!(
-        app.me_status(&second).await,
-        200
-    );
-    let ctx = app.context_of(&first).await
-        .unwrap();
+    assert_eq!(app.me_status(&second).await, 200);
+    let ctx = app.context_of(&first).await.unwrap();
     assert_eq!(ctx.end_reason, Some(EndReason::SignedOut));
 }
 
@@ -494,11 +467,7 @@ async fn foreign_origin_writes_are_refused_and_change_nothing() {
         .body(axum::body::Body::empty())
         .unwrap();
     assert_eq!(app.send(request).await.status(), 403);
-    assert_eq!(
-        app.me_status(&cookie).await,
-        200,
-        "still signed in"
-    );
+    assert_eq!(app.me_status(&cookie).await, 200, "still signed in");
 }
 
 #[tokio::test]
@@ -552,8 +521,7 @@ async fn the_sweep_records_unnoticed_expiries_and_purges_long_ended_sessions() {
         .await
         .unwrap();
     assert_eq!(changed, 1, "only the idle session expired");
-    let ctx = app.context_of(&idle).await
-        .unwrap();
+    let ctx = app.context_of(&idle).await.unwrap();
     assert_eq!(ctx.end_reason, Some(EndReason::Inactivity));
     assert_eq!(app.me_status(&busy).await, 200);
     let events = app.store.audit_events(acme.account_id, 10).await.unwrap();
@@ -566,12 +534,60 @@ async fn the_sweep_records_unnoticed_expiries_and_purges_long_ended_sessions() {
     app::service::sweep::sweep(&app.state, Duration::days(30), 10_000)
         .await
         .unwrap();
-    assert!(app.context_of(&idle).await
-        .is_some());
+    assert!(app.context_of(&idle).await.is_some());
     app.clock.advance(Duration::days(2));
     app::service::sweep::sweep(&app.state, Duration::days(30), 10_000)
         .await
         .unwrap();
-    assert!(app.context_of(&idle).await
-        .is_none());
+    assert!(app.context_of(&idle).await.is_none());
+}
+
+/// Writes an end reason this version does not know, past the database's CHECK, the way
+/// a newer version's rows or a manual fix could.
+fn unknown_reason_past_the_check() -> &'static str {
+    if app::store::testing::on_postgres() {
+        "ALTER TABLE login_sessions DROP CONSTRAINT login_sessions_end_reason_known; \
+         UPDATE login_sessions SET end_reason = 'from_a_newer_version' WHERE ended_at IS NOT NULL"
+    } else {
+        "PRAGMA ignore_check_constraints = ON; \
+         UPDATE login_sessions SET end_reason = 'from_a_newer_version' WHERE ended_at IS NOT NULL; \
+         PRAGMA ignore_check_constraints = OFF"
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_end_reason_never_makes_an_ended_session_active() {
+    let app = test_app().await;
+    let acme = seed(&app, "Acme").await;
+    let cookie = app.sign_in("member@acme.test").await;
+    let id = app.session_of(&cookie).await;
+    assert!(
+        app.end_session(acme.account_id, id, app.by_administrator(acme.admin.id))
+            .await
+    );
+    assert_eq!(app.me_status(&cookie).await, 401);
+
+    // The database refuses a reason it does not know; the session stays refused.
+    let unknown = "UPDATE login_sessions SET end_reason = 'from_a_newer_version'";
+    assert!(app.store.execute_raw(unknown).await.is_err());
+    assert_eq!(app.me_status(&cookie).await, 401);
+
+    // Written anyway, the row fails to decode: an error, never a valid session.
+    app.store
+        .execute_raw(unknown_reason_past_the_check())
+        .await
+        .unwrap();
+    let refused = app.get_with("/api/v1/me", ("cookie", &cookie)).await;
+    assert_eq!(refused.status(), 500);
+    assert_eq!(body_text(refused).await, "Internal error");
+    let page = app
+        .send(
+            http::Request::get("/iam/users")
+                .header("accept", "text/html")
+                .header("cookie", &cookie)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status(), 500, "no console page for an unreadable session");
 }

@@ -16,7 +16,6 @@ async fn patch(app: &TestApp, cookie: &str, json: &str) -> (u16, serde_json::Val
     (response.status().as_u16(), body_json(response).await)
 }
 
-
 #[tokio::test]
 async fn a_shorter_maximum_ends_older_sessions_at_their_next_request() {
     let app = test_app().await;

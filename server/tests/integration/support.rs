@@ -177,23 +177,35 @@ impl TestApp {
 
     /// The id of the browser session behind `cookie`.
     pub async fn session_of(&self, cookie: &str) -> uuid::Uuid {
-        self.context_of(cookie).await.expect("a session for the cookie").session_id
+        self.context_of(cookie)
+            .await
+            .expect("a session for the cookie")
+            .session_id
     }
 
     /// Why the browser session behind `cookie` ended, if it did.
     pub async fn end_reason_of(&self, cookie: &str) -> Option<EndReason> {
-        self.context_of(cookie).await.expect("a session for the cookie").end_reason
+        self.context_of(cookie)
+            .await
+            .expect("a session for the cookie")
+            .end_reason
     }
 
     /// The status `/api/v1/me` answers for a session cookie: 200 while it is valid.
     pub async fn me_status(&self, cookie: &str) -> u16 {
-        self.get_with("/api/v1/me", ("cookie", cookie)).await.status().as_u16()
+        self.get_with("/api/v1/me", ("cookie", cookie))
+            .await
+            .status()
+            .as_u16()
     }
 
     /// The status `/api/v1/me` answers for a bearer access token.
     pub async fn me_bearer_status(&self, access_token: &str) -> u16 {
         let bearer = format!("Bearer {access_token}");
-        self.get_with("/api/v1/me", ("authorization", &bearer)).await.status().as_u16()
+        self.get_with("/api/v1/me", ("authorization", &bearer))
+            .await
+            .status()
+            .as_u16()
     }
 
     /// Whether `cookie` still passes the session check.
@@ -221,8 +233,13 @@ impl TestApp {
     pub async fn set_settings(&self, account_id: uuid::Uuid, by: uuid::Uuid, new: LoginSessionSettings) {
         let old = LoginSessionSettings::default();
         let now = self.clock_now();
-        let stored = self.store.update_login_session_settings(account_id, &old, &new, by, now);
-        assert!(stored.await.expect("settings"), "the settings were still the defaults");
+        let stored = self
+            .store
+            .update_login_session_settings(account_id, &old, &new, by, now);
+        assert!(
+            stored.await.expect("settings"),
+            "the settings were still the defaults"
+        );
     }
 }
 

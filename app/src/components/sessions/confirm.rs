@@ -20,7 +20,11 @@ pub fn EndConfirmation(
 ) -> impl IntoView {
     let password = RwSignal::new(String::new());
     // The last attempt's error, shown until the dialog closes or another attempt runs.
-    let error = Signal::derive(move || end_action.value().with(|v| v.as_ref().and_then(|r| r.clone().err())));
+    let error = Signal::derive(move || {
+        end_action
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.clone().err()))
+    });
     let close = move || {
         target.set(None);
         password.set(String::new());
@@ -39,7 +43,8 @@ pub fn EndConfirmation(
             end_action.dispatch((t, password));
         }
     });
-    let ask_password = move || reauthenticate.get() && target.with(|t| t.as_ref().is_some_and(Target::is_many));
+    let ask_password =
+        move || reauthenticate.get() && target.with(|t| t.as_ref().is_some_and(Target::is_many));
     let password_error = move || error.with(|e| e.as_ref().and_then(|e| e.field("password")));
     let general_error = Signal::derive(move || {
         error.with(|e| {
@@ -61,27 +66,26 @@ pub fn EndConfirmation(
     let input_id = format!("{id}-password");
     let help_id = format!("{id}-password-help");
     let password_field = move || {
-        ask_password()
-            .then(|| {
-                view! {
-                    <div class="field">
-                        <label for=input_id.clone()>"Password"</label>
-                        <input
-                            id=input_id.clone()
-                            type="password"
-                            autocomplete="current-password"
-                            aria-describedby=help_id.clone()
-                            aria-invalid=move || password_error().is_some().to_string()
-                            prop:value=move || password.get()
-                            on:input=move |ev| password.set(event_target_value(&ev))
-                        />
-                        <p id=help_id.clone() class="field__hint">
-                            "You signed in more than 15 minutes ago: enter your password to confirm."
-                        </p>
-                        <p class="field__error">{password_error}</p>
-                    </div>
-                }
-            })
+        ask_password().then(|| {
+            view! {
+                <div class="field">
+                    <label for=input_id.clone()>"Password"</label>
+                    <input
+                        id=input_id.clone()
+                        type="password"
+                        autocomplete="current-password"
+                        aria-describedby=help_id.clone()
+                        aria-invalid=move || password_error().is_some().to_string()
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                    <p id=help_id.clone() class="field__hint">
+                        "You signed in more than 15 minutes ago: enter your password to confirm."
+                    </p>
+                    <p class="field__error">{password_error}</p>
+                </div>
+            }
+        })
     };
     view! {
         <ConfirmDialog
@@ -128,7 +132,9 @@ fn description(scope: SessionScope, target: Option<Target>) -> AnyView {
             let whose = if scope == SessionScope::Own { "your" } else { "this user's" };
             view! {
                 <p>{format!("All {count} of {whose} active sessions will end.")}</p>
-                <p>"They are signed out everywhere at their next request and must enter credentials again."</p>
+                <p>
+                    "They are signed out everywhere at their next request and must enter credentials again."
+                </p>
                 {includes_current
                     .then(|| {
                         view! {
@@ -142,9 +148,7 @@ fn description(scope: SessionScope, target: Option<Target>) -> AnyView {
         }
         Some(Target::Others { count }) => {
             view! {
-                <p>
-                    {format!("Your {count} other active sessions will end. This session stays signed in.")}
-                </p>
+                <p>{format!("Your {count} other active sessions will end. This session stays signed in.")}</p>
                 <p>
                     "Wherever they are, they are signed out at their next request and must enter credentials again."
                 </p>

@@ -43,9 +43,14 @@ impl SessionScope {
 #[derive(Debug, Clone, PartialEq)]
 enum Target {
     One(SessionRow),
-    All { count: usize, includes_current: bool },
+    All {
+        count: usize,
+        includes_current: bool,
+    },
     /// Every session but the viewer's current one (own scope only).
-    Others { count: usize },
+    Others {
+        count: usize,
+    },
 }
 
 impl Target {
@@ -78,7 +83,9 @@ async fn end(scope: SessionScope, target: Target, password: Option<Password>) ->
         (SessionScope::User(user_id), Target::One(row)) => end_user_session(user_id, row.id)
             .await
             .map(|()| ("Session ended".to_string(), row.current)),
-        (SessionScope::User(user_id), _) => end_all_user_sessions(user_id).await.map(|n| (ended_message(n), false)),
+        (SessionScope::User(user_id), _) => end_all_user_sessions(user_id)
+            .await
+            .map(|n| (ended_message(n), false)),
         (SessionScope::Own, Target::One(row)) => end_my_session(row.id)
             .await
             .map(|o| ("Session ended".to_string(), o.signed_out)),
@@ -95,7 +102,9 @@ async fn end(scope: SessionScope, target: Target, password: Option<Password>) ->
 fn go_to_sign_in() {
     #[cfg(feature = "hydrate")]
     {
-        let _ = leptos::prelude::window().location().assign("/signin?notice=signed_out");
+        let _ = leptos::prelude::window()
+            .location()
+            .assign("/signin?notice=signed_out");
     }
 }
 
@@ -132,7 +141,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
 
     view! {
         <div class="sessions-panel">
-            <ViewFilter name=format!("{id}-view") selected=view_filter status/>
+            <ViewFilter name=format!("{id}-view") selected=view_filter status />
             <p class="status" role="status" tabindex="-1" node_ref=status_ref>
                 {move || status.get()}
             </p>
@@ -142,9 +151,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(list) => {
-                            view! {
-                                <SessionsTable list scope showing=view_filter.get_untracked() target/>
-                            }
+                            view! { <SessionsTable list scope showing=view_filter.get_untracked() target /> }
                                 .into_any()
                         }
                         Err(e) => {

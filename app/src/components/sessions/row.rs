@@ -34,7 +34,9 @@ pub fn SessionRowView(
     let device = row.device.clone();
     let actions = (can_end && row.ended.is_none()).then(|| {
         let chosen = row.clone();
-        let end = MenuItem::run("End session", move || target.set(Some(Target::One(chosen.clone()))));
+        let end = MenuItem::run("End session", move || {
+            target.set(Some(Target::One(chosen.clone())))
+        });
         view! {
             <MenuButton
                 label=format!("Actions for session {}", row.short_description())
@@ -52,15 +54,13 @@ pub fn SessionRowView(
         }
     });
     let expiry = match &row.ended {
-        None => view! { <RelativeTime at=row.expires_at now/> }.into_any(),
-        Some(ended) => {
-            view! {
-                <span class="ended">{ended.description.clone()}</span>
-                <br/>
-                <RelativeTime at=ended.at now/>
-            }
-                .into_any()
+        None => view! { <RelativeTime at=row.expires_at now /> }.into_any(),
+        Some(ended) => view! {
+            <span class="ended">{ended.description.clone()}</span>
+            <br />
+            <RelativeTime at=ended.at now />
         }
+        .into_any(),
     };
     let first_ip = (row.first_ip != row.ip)
         .then(|| view! { <span class="muted">{format!(" (signed in from {})", row.first_ip)}</span> });
@@ -88,10 +88,10 @@ pub fn SessionRowView(
             <td>{row.ip.clone()} {first_ip}</td>
             <td>{row.kind.label()}</td>
             <td>
-                <RelativeTime at=row.signed_in_at now/>
+                <RelativeTime at=row.signed_in_at now />
             </td>
             <td>
-                <RelativeTime at=row.last_active_at now/>
+                <RelativeTime at=row.last_active_at now />
             </td>
             <td>{expiry}</td>
             <td class="actions-cell">{actions}</td>

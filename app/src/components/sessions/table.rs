@@ -22,7 +22,7 @@ pub fn SessionsTable(
             SessionView::All => format!("{user_name} has no sessions."),
         };
         return view! {
-            <SessionsToolbar list scope showing target/>
+            <SessionsToolbar list scope showing target />
             <p class="empty-state">{text}</p>
         }
         .into_any();
@@ -32,11 +32,15 @@ pub fn SessionsTable(
         .sessions
         .iter()
         .cloned()
-        .map(|row| view! { <SessionRowView row now can_end scope target/> })
+        .map(|row| view! { <SessionRowView row now can_end scope target /> })
         .collect_view();
-    let expires_heading = if showing == SessionView::Active { "Expires" } else { "Expires / ended" };
+    let expires_heading = if showing == SessionView::Active {
+        "Expires"
+    } else {
+        "Expires / ended"
+    };
     view! {
-        <SessionsToolbar list scope showing target/>
+        <SessionsToolbar list scope showing target />
         <div class="table-wrap">
             <table class="data-table">
                 <caption class="visually-hidden">

@@ -44,7 +44,11 @@ pub fn SessionsToolbar(
             </button>
         }
     });
-    let count = if shown == 1 { "1 session".to_string() } else { format!("{shown} sessions") };
+    let count = if shown == 1 {
+        "1 session".to_string()
+    } else {
+        format!("{shown} sessions")
+    };
     view! {
         <div class="toolbar">
             <span class="toolbar__count">{count}</span>

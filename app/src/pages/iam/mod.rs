@@ -17,18 +17,24 @@ pub fn LoadError(error: AppError) -> impl IntoView {
     match error {
         AppError::Forbidden => view! {
             <h1>"You don't have access to this page"</h1>
-            <p>"Only the account's owner and administrators can manage users and their sessions. You can review your own sessions on your profile."</p>
+            <p>
+                "Only the account's owner and administrators can manage users and their sessions. You can review your own sessions on your profile."
+            </p>
         }
         .into_any(),
         AppError::NotFound => view! {
             <h1>"User not found"</h1>
             <p>"There is no such user in this account."</p>
-            <p><a href="/iam/users">"Back to users"</a></p>
+            <p>
+                <a href="/iam/users">"Back to users"</a>
+            </p>
         }
         .into_any(),
         other => view! {
             <h1>"Something went wrong"</h1>
-            <p role="alert" class="notice notice--error">{other.to_string()}</p>
+            <p role="alert" class="notice notice--error">
+                {other.to_string()}
+            </p>
         }
         .into_any(),
     }
@@ -38,7 +44,11 @@ pub fn LoadError(error: AppError) -> impl IntoView {
 #[component]
 pub fn IamTabs(current: &'static str) -> impl IntoView {
     let tab = move |href: &'static str, key: &'static str, label: &'static str| {
-        view! { <a href=href class="tabs__tab" aria-current=(current == key).then_some("page")>{label}</a> }
+        view! {
+            <a href=href class="tabs__tab" aria-current=(current == key).then_some("page")>
+                {label}
+            </a>
+        }
     };
     view! {
         <nav class="tabs" aria-label="Access (IAM)">

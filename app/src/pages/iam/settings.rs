@@ -12,30 +12,49 @@ pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(move || version.get(), |_| get_settings());
     let status = RwSignal::new(None::<String>);
     view! {
-        <Title text="Settings"/>
+        <Title text="Settings" />
         <nav class="breadcrumb" aria-label="Breadcrumb">
-            <ol><li>"Manage"</li><li>"Access (IAM)"</li><li aria-current="page">"Settings"</li></ol>
+            <ol>
+                <li>"Manage"</li>
+                <li>"Access (IAM)"</li>
+                <li aria-current="page">"Settings"</li>
+            </ol>
         </nav>
         <h1>"Settings"</h1>
-        <super::IamTabs current="settings"/>
+        <super::IamTabs current="settings" />
         <section class="card" aria-labelledby="login-session-title">
             <h2 id="login-session-title">"Login session"</h2>
-            <p class="muted">"These limits apply to every user of this account, to existing sessions at their next request."</p>
-            <p class="status" role="status">{move || status.get()}</p>
-            <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
+            <p class="muted">
+                "These limits apply to every user of this account, to existing sessions at their next request."
+            </p>
+            <p class="status" role="status">
+                {move || status.get()}
+            </p>
+            <Transition fallback=|| {
+                view! { <p class="loading">"Loading settings…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match settings.await {
                         Ok(view) => {
-                            let note = (!view.can_edit).then(|| view! {
-                                <p class="notice">"Only the account owner and administrators can change these settings."</p>
-                            });
+                            let note = (!view.can_edit)
+                                .then(|| {
+                                    view! {
+                                        <p class="notice">
+                                            "Only the account owner and administrators can change these settings."
+                                        </p>
+                                    }
+                                });
                             let rows = SettingField::ALL
                                 .into_iter()
-                                .map(|field| view! { <SettingRow field view=view.clone() version status/> })
+                                .map(|field| view! { <SettingRow field view=view.clone() version status /> })
                                 .collect_view();
-                            view! { {note} <dl class="settings">{rows}</dl> }.into_any()
+                            view! {
+                                {note}
+                                <dl class="settings">{rows}</dl>
+                            }
+                                .into_any()
                         }
-                        Err(error) => view! { <LoadError error/> }.into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -131,27 +150,46 @@ fn SettingRow(
         };
         let chooser = match field {
             SettingField::ConcurrentLimit => view! {
-                <label class="visually-hidden" for=format!("{input_id}-mode")>{format!("{} mode", field.label())}</label>
+                <label class="visually-hidden" for=format!("{input_id}-mode")>
+                    {format!("{} mode", field.label())}
+                </label>
                 <select
                     id=format!("{input_id}-mode")
                     on:change=move |ev| limited.set(event_target_value(&ev) == "limit")
                 >
-                    <option value="unlimited" selected=move || !limited.get()>"Unlimited"</option>
-                    <option value="limit" selected=move || limited.get()>"Limit to"</option>
+                    <option value="unlimited" selected=move || !limited.get()>
+                        "Unlimited"
+                    </option>
+                    <option value="limit" selected=move || limited.get()>
+                        "Limit to"
+                    </option>
                 </select>
-                <label class="visually-hidden" for=input_id.clone()>"Sessions per user"</label>
+                <label class="visually-hidden" for=input_id.clone()>
+                    "Sessions per user"
+                </label>
                 {amount_input}
                 <span>"sessions"</span>
             }
             .into_any(),
             _ => view! {
-                <label class="visually-hidden" for=input_id.clone()>{format!("{} amount", field.label())}</label>
+                <label class="visually-hidden" for=input_id.clone()>
+                    {format!("{} amount", field.label())}
+                </label>
                 {amount_input}
-                <label class="visually-hidden" for=format!("{input_id}-unit")>"Unit"</label>
+                <label class="visually-hidden" for=format!("{input_id}-unit")>
+                    "Unit"
+                </label>
                 <select id=format!("{input_id}-unit") on:change=move |ev| unit.set(event_target_value(&ev))>
-                    {DurationUnit::ALL.into_iter().map(|u| view! {
-                        <option value=u.as_str() selected=move || unit.get() == u.as_str()>{u.as_str()}</option>
-                    }).collect_view()}
+                    {DurationUnit::ALL
+                        .into_iter()
+                        .map(|u| {
+                            view! {
+                                <option value=u.as_str() selected=move || unit.get() == u.as_str()>
+                                    {u.as_str()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             }
             .into_any(),
@@ -160,13 +198,30 @@ fn SettingRow(
             <form class="setting__form" on:submit=submit aria-labelledby=label_id>
                 <div class="setting__inputs">{chooser}</div>
                 <div class="setting__actions">
-                    <button type="submit" class="button button--primary" disabled=move || saving.pending().get()>"Save"</button>
-                    <button type="button" class="button button--ghost" on:click=move |_| { error.set(None); editing.set(false); }>"Cancel"</button>
+                    <button
+                        type="submit"
+                        class="button button--primary"
+                        disabled=move || saving.pending().get()
+                    >
+                        "Save"
+                    </button>
+                    <button
+                        type="button"
+                        class="button button--ghost"
+                        on:click=move |_| {
+                            error.set(None);
+                            editing.set(false);
+                        }
+                    >
+                        "Cancel"
+                    </button>
                     <button
                         type="button"
                         class="button button--ghost"
                         disabled=move || saving.pending().get()
-                        on:click=move |_| { saving.dispatch(None); }
+                        on:click=move |_| {
+                            saving.dispatch(None);
+                        }
                     >
                         "Reset to default"
                     </button>
@@ -177,23 +232,37 @@ fn SettingRow(
 
     view! {
         <div class="setting">
-            <dt id=label_id class="setting__label">{field.label()}</dt>
+            <dt id=label_id class="setting__label">
+                {field.label()}
+            </dt>
             <dd class="setting__value">
                 <span class="setting__current">{current.describe(field)}</span>
                 {is_default.then(|| view! { <span class="badge badge--neutral">"Default"</span> })}
-                <p id=help_id class="field__hint">{field.help()}</p>
+                <p id=help_id class="field__hint">
+                    {field.help()}
+                </p>
                 {move || editing.get().then(form.clone())}
-                <p id=error_id class="field__error" role="alert">{move || error.get()}</p>
-                {move || (view.can_edit && !editing.get()).then(|| view! {
-                    <button
-                        type="button"
-                        class="button button--ghost"
-                        aria-label=format!("Edit {}", field.label())
-                        on:click=move |_| { status.set(None); editing.set(true); }
-                    >
-                        "Edit"
-                    </button>
-                })}
+                <p id=error_id class="field__error" role="alert">
+                    {move || error.get()}
+                </p>
+                {move || {
+                    (view.can_edit && !editing.get())
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="button button--ghost"
+                                    aria-label=format!("Edit {}", field.label())
+                                    on:click=move |_| {
+                                        status.set(None);
+                                        editing.set(true);
+                                    }
+                                >
+                                    "Edit"
+                                </button>
+                            }
+                        })
+                }}
             </dd>
         </div>
     }

@@ -32,7 +32,9 @@ pub fn UserPage() -> impl IntoView {
                 <ol>
                     <li>"Manage"</li>
                     <li>"Access (IAM)"</li>
-                    <li><A href="/iam/users">"Users"</A></li>
+                    <li>
+                        <A href="/iam/users">"Users"</A>
+                    </li>
                     <li aria-current="page">{name.clone()}</li>
                 </ol>
             </nav>
@@ -40,14 +42,18 @@ pub fn UserPage() -> impl IntoView {
             <section class="card" aria-labelledby="user-details-title">
                 <h2 id="user-details-title">"User details"</h2>
                 <dl class="details">
-                    <dt>"Email"</dt><dd>{user.email.clone()}</dd>
-                    <dt>"Role"</dt><dd>{user.role.label()}</dd>
-                    <dt>"Member since"</dt><dd>{absolute(user.member_since)}</dd>
-                    <dt>"Active sessions"</dt><dd>{user.active_sessions}</dd>
+                    <dt>"Email"</dt>
+                    <dd>{user.email.clone()}</dd>
+                    <dt>"Role"</dt>
+                    <dd>{user.role.label()}</dd>
+                    <dt>"Member since"</dt>
+                    <dd>{absolute(user.member_since)}</dd>
+                    <dt>"Active sessions"</dt>
+                    <dd>{user.active_sessions}</dd>
                     <dt>"Last active"</dt>
                     <dd>
                         {match user.last_active_at {
-                            Some(at) => view! { <RelativeTime at now=d.now/> }.into_any(),
+                            Some(at) => view! { <RelativeTime at now=d.now /> }.into_any(),
                             None => "Never".into_any(),
                         }}
                     </dd>
@@ -57,7 +63,7 @@ pub fn UserPage() -> impl IntoView {
                 </button>
             </section>
             <Drawer open=drawer_open title=drawer_title id="sessions-drawer">
-                <SessionsPanel scope=SessionScope::User(user_id) id="user-sessions"/>
+                <SessionsPanel scope=SessionScope::User(user_id) id="user-sessions" />
             </Drawer>
         }
         .into_any()
@@ -69,12 +75,18 @@ pub fn UserPage() -> impl IntoView {
         _ => "User".to_string(),
     };
     view! {
-        <Title text=title/>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading user…"</p> }>
+        <Title text=title />
+        <Transition fallback=|| {
+            view! {
+                <p class="loading" role="status">
+                    "Loading user…"
+                </p>
+            }
+        }>
             {move || Suspend::new(async move {
                 match details.await {
                     Ok(d) => page(d),
-                    Err(error) => view! { <LoadError error/> }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
         </Transition>

@@ -76,13 +76,15 @@ pub fn UsersPage() -> impl IntoView {
             .map(|u| {
                 view! {
                     <tr>
-                        <td><A href=format!("/iam/users/{}", u.user_id)>{u.display_name.clone()}</A></td>
+                        <td>
+                            <A href=format!("/iam/users/{}", u.user_id)>{u.display_name.clone()}</A>
+                        </td>
                         <td>{u.email.clone()}</td>
                         <td>{u.role.label()}</td>
                         <td class="numeric">{u.active_sessions}</td>
                         <td>
                             {match u.last_active_at {
-                                Some(at) => view! { <RelativeTime at now/> }.into_any(),
+                                Some(at) => view! { <RelativeTime at now /> }.into_any(),
                                 None => view! { <span class="muted">"Never"</span> }.into_any(),
                             }}
                         </td>
@@ -91,18 +93,32 @@ pub fn UsersPage() -> impl IntoView {
             })
             .collect_view();
         view! {
-            <p class="table-summary" aria-live="polite">{summary}</p>
+            <p class="table-summary" aria-live="polite">
+                {summary}
+            </p>
             {empty}
             <div class="table-wrap">
                 <table class="data-table">
                     <caption class="visually-hidden">"Users of this account"</caption>
                     <thead>
                         <tr>
-                            <th scope="col" aria-sort=if sort == UserSort::Name { "ascending" } else { "none" }>"Name"</th>
+                            <th
+                                scope="col"
+                                aria-sort=if sort == UserSort::Name { "ascending" } else { "none" }
+                            >
+                                "Name"
+                            </th>
                             <th scope="col">"Email"</th>
                             <th scope="col">"Role"</th>
-                            <th scope="col" class="numeric">"Active sessions"</th>
-                            <th scope="col" aria-sort=if sort == UserSort::LastActive { "descending" } else { "none" }>"Last active"</th>
+                            <th scope="col" class="numeric">
+                                "Active sessions"
+                            </th>
+                            <th
+                                scope="col"
+                                aria-sort=if sort == UserSort::LastActive { "descending" } else { "none" }
+                            >
+                                "Last active"
+                            </th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -110,13 +126,41 @@ pub fn UsersPage() -> impl IntoView {
             </div>
             <nav class="pagination" aria-label="Pages of users">
                 {match prev {
-                    Some(href) => view! { <A href=href attr:class="button button--ghost">"Previous page"</A> }.into_any(),
-                    None => view! { <span class="button button--ghost" aria-disabled="true">"Previous page"</span> }.into_any(),
+                    Some(href) => {
+                        view! {
+                            <A href=href attr:class="button button--ghost">
+                                "Previous page"
+                            </A>
+                        }
+                            .into_any()
+                    }
+                    None => {
+                        view! {
+                            <span class="button button--ghost" aria-disabled="true">
+                                "Previous page"
+                            </span>
+                        }
+                            .into_any()
+                    }
                 }}
                 <span>{format!("Page {} of {pages}", data.page)}</span>
                 {match next {
-                    Some(href) => view! { <A href=href attr:class="button button--ghost">"Next page"</A> }.into_any(),
-                    None => view! { <span class="button button--ghost" aria-disabled="true">"Next page"</span> }.into_any(),
+                    Some(href) => {
+                        view! {
+                            <A href=href attr:class="button button--ghost">
+                                "Next page"
+                            </A>
+                        }
+                            .into_any()
+                    }
+                    None => {
+                        view! {
+                            <span class="button button--ghost" aria-disabled="true">
+                                "Next page"
+                            </span>
+                        }
+                            .into_any()
+                    }
                 }}
             </nav>
         }
@@ -127,32 +171,54 @@ pub fn UsersPage() -> impl IntoView {
         <Title text=move || match users.get() {
             Some(Err(crate::AppError::Forbidden)) => "No access",
             _ => "Users",
-        }/>
+        } />
         <nav class="breadcrumb" aria-label="Breadcrumb">
-            <ol><li>"Manage"</li><li>"Access (IAM)"</li><li aria-current="page">"Users"</li></ol>
+            <ol>
+                <li>"Manage"</li>
+                <li>"Access (IAM)"</li>
+                <li aria-current="page">"Users"</li>
+            </ol>
         </nav>
         <h1>"Users"</h1>
-        <super::IamTabs current="users"/>
+        <super::IamTabs current="users" />
         <Form method="GET" action="" attr:class="search-bar" attr:role="search">
             <div class="field">
                 <label for="user-search">"Search by name or email"</label>
-                <input id="user-search" type="search" name="q" prop:value=move || params().0 maxlength="200"/>
+                <input
+                    id="user-search"
+                    type="search"
+                    name="q"
+                    prop:value=move || params().0
+                    maxlength="200"
+                />
             </div>
             <div class="field">
                 <label for="user-sort">"Sort by"</label>
                 <select id="user-sort" name="sort">
-                    <option value="name" selected=move || params().1 == UserSort::Name>"Name"</option>
-                    <option value="last_active" selected=move || params().1 == UserSort::LastActive>"Last active"</option>
+                    <option value="name" selected=move || params().1 == UserSort::Name>
+                        "Name"
+                    </option>
+                    <option value="last_active" selected=move || params().1 == UserSort::LastActive>
+                        "Last active"
+                    </option>
                 </select>
             </div>
-            <button type="submit" class="button button--primary">"Search"</button>
+            <button type="submit" class="button button--primary">
+                "Search"
+            </button>
         </Form>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> }>
+        <Transition fallback=|| {
+            view! {
+                <p class="loading" role="status">
+                    "Loading users…"
+                </p>
+            }
+        }>
             {move || Suspend::new(async move {
                 let (search, sort, _) = params();
                 match users.await {
                     Ok(data) => table(data, search, sort),
-                    Err(error) => view! { <LoadError error/> }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
         </Transition>
