@@ -909,3 +909,56 @@ async fn the_database_refuses_end_reasons_it_does_not_know() {
     let ended = store.session(acme.id, session.id).await.unwrap().unwrap();
     assert_eq!(ended.end_reason, Some(EndReason::SignedOut));
 }
+
+#[tokio::test]
+async fn upgrading_keeps_tokens_and_ends_half_ended_sessions() {
+    let store = app::store::testing::unmigrated_store().await;
+    // The schema as the first release left it: only the first migration.
+    let backend = if on_postgres() { "postgres" } else { "sqlite" };
+    let first = std::env::temp_dir().join(format!("sc_first_migration_{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&first).unwrap();
+    let source = format!("{}/migrations/{backend}/0001_init.sql", env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(source, first.join("0001_init.sql")).unwrap();
+    store.migrate_from(&first).await.unwrap();
+    std::fs::remove_dir_all(&first).unwrap();
+
+    let (acme, owner) = acme(&store).await;
+    let live = store
+        .create_session(&session_for(acme.id, owner.id, t0(), 2))
+        .await
+        .unwrap();
+    let half_ended = store
+        .create_session(&session_for(acme.id, owner.id, t0(), 3))
+        .await
+        .unwrap();
+    let legacy = store
+        .create_session(&session_for(acme.id, owner.id, t0(), 4))
+        .await
+        .unwrap();
+    store
+        .add_access_token(live.id, &TokenHash([9; 32]), t0() + Duration::minutes(10))
+        .await
+        .unwrap();
+    let end = SessionEnd {
+        at: t0(),
+        by: Some(owner.id),
+        reason: EndReason::EndedByAdministrator,
+    };
+    assert!(end_one(&store, acme.id, legacy.id, &end).await);
+    // What old rows may hold: a reason nobody knows, a reason without an end time.
+    let legacy_reason = "UPDATE login_sessions SET end_reason = 'legacy' WHERE ended_at IS NOT NULL";
+    assert_eq!(store.execute_raw(legacy_reason).await.unwrap(), 1);
+    let no_end_time = "UPDATE login_sessions SET end_reason = 'signed_out' WHERE kind = 'cli'";
+    assert_eq!(store.execute_raw(no_end_time).await.unwrap(), 1);
+
+    store.migrate().await.unwrap();
+    let found = |id| store.session(acme.id, id);
+    assert_eq!(found(live.id).await.unwrap().unwrap().ended_at, None);
+    let context = store.session_by_access_token(&TokenHash([9; 32]), t0()).await.unwrap();
+    assert_eq!(context.map(|c| c.session_id), Some(live.id), "tokens survive the rebuild");
+    let half = found(half_ended.id).await.unwrap().unwrap();
+    assert_eq!(half.ended_at, Some(half.last_active_at), "a reason alone ends a session");
+    assert_eq!(half.end_reason, Some(EndReason::SignedOut));
+    let legacy = found(legacy.id).await.unwrap().unwrap();
+    assert_eq!(legacy.end_reason, Some(EndReason::Unrecorded));
+}

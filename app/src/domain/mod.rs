@@ -3,12 +3,14 @@
 
 pub mod device;
 pub mod identity;
+pub mod notice;
 pub mod role;
 pub mod session;
 pub mod settings;
 pub mod throttle;
 
 pub use identity::{normalize_email, validate_display_name, validate_password, Password};
+pub use notice::SignInNotice;
 pub use role::Role;
-pub use session::{EndReason, SessionKind, SessionState, SessionView, SignInNotice};
+pub use session::{EndReason, SessionKind, SessionState, SessionView};
 pub use settings::LoginSessionSettings;

@@ -26,16 +26,19 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// The whole store: every backend implements all of it.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AccountStore + SessionStore {
     /// "sqlite" or "postgres", for logs and test names.
     fn backend(&self) -> &'static str;
-
     /// Applies the embedded migrations of this backend.
     async fn migrate(&self) -> StoreResult<()>;
+}
 
+/// Accounts, people, memberships, the account's limits and the sign-in throttle.
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
     async fn has_accounts(&self) -> StoreResult<bool>;
-
     /// Creates an account with default settings and its owner (a new identity), atomically.
     async fn create_account_with_owner(
         &self,
@@ -43,10 +46,8 @@ pub trait Store: Send + Sync + 'static {
         owner: &NewUser,
         now: DateTime<Utc>,
     ) -> StoreResult<(Account, User)>;
-
     async fn account(&self, id: Uuid) -> StoreResult<Option<Account>>;
     async fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>>;
-
     /// Creates a new identity and makes it a member of the account with `role`, atomically.
     async fn create_member(
         &self,
@@ -55,7 +56,6 @@ pub trait Store: Send + Sync + 'static {
         role: Role,
         now: DateTime<Utc>,
     ) -> StoreResult<User>;
-
     /// Adds an existing identity to an account.
     async fn add_membership(
         &self,
@@ -64,13 +64,11 @@ pub trait Store: Send + Sync + 'static {
         role: Role,
         now: DateTime<Utc>,
     ) -> StoreResult<Membership>;
-
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     async fn password_hash(&self, user_id: Uuid) -> StoreResult<Option<PasswordHash>>;
     async fn membership(&self, account_id: Uuid, user_id: Uuid) -> StoreResult<Option<Membership>>;
     /// The accounts a person belongs to, by account name.
     async fn accounts_of_user(&self, user_id: Uuid) -> StoreResult<Vec<AccountRole>>;
-
     async fn login_session_settings(&self, account_id: Uuid) -> StoreResult<LoginSessionSettings>;
     /// Replaces the account's limits if they still are `old`, and records who changed
     /// what, in one transaction. Returns false, changing nothing, when another change
@@ -83,21 +81,6 @@ pub trait Store: Send + Sync + 'static {
         by: Uuid,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
-
-    async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession>;
-    /// Records activity: last-active time and address. Callers throttle it (see
-    /// `domain::session::needs_touch`) so the session check does not write per request.
-    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>, ip: &str) -> StoreResult<()>;
-    async fn session(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<LoginSession>>;
-    /// A user's sessions in one account, most recent sign-in first.
-    async fn sessions_of_user(
-        &self,
-        account_id: Uuid,
-        user_id: Uuid,
-        view: SessionView,
-        live: Liveness,
-    ) -> StoreResult<Vec<SessionListing>>;
-
     /// One page of an account's members with their active-session counts, and the
     /// number of members matching the search. One query.
     async fn list_users(
@@ -113,7 +96,37 @@ pub trait Store: Send + Sync + 'static {
         user_id: Uuid,
         live: Liveness,
     ) -> StoreResult<Option<UserListing>>;
+    /// Failed sign-ins recorded under each of `keys` (at most two: email and address).
+    async fn sign_in_failures(&self, keys: [&str; 2]) -> StoreResult<Vec<(String, Failures)>>;
+    /// Counts one failure; a window that started before `window_cut` starts again at `now`.
+    async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window_cut: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+    /// Every account's id and limits, for the expiry sweep.
+    async fn accounts_settings(&self) -> StoreResult<Vec<(Uuid, LoginSessionSettings)>>;
+}
 
+/// Login sessions: creating, listing and ending them, their credentials, the session
+/// check's lookups and the sweep.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession>;
+    /// Records activity: last-active time and address. Callers throttle it (see
+    /// `domain::session::needs_touch`) so the session check does not write per request.
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>, ip: &str) -> StoreResult<()>;
+    async fn session(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<LoginSession>>;
+    /// A user's sessions in one account, most recent sign-in first.
+    async fn sessions_of_user(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        view: SessionView,
+        live: Liveness,
+    ) -> StoreResult<Vec<SessionListing>>;
     /// Ends the selected sessions that have not ended yet and records an audit event for
     /// each, in one transaction. Returns the sessions this call ended: ending an ended
     /// session changes nothing and is not an error. Only `service::end_sessions` calls it.
@@ -123,7 +136,6 @@ pub trait Store: Send + Sync + 'static {
         selection: &SessionSelection,
         end: &SessionEnd,
     ) -> StoreResult<Vec<LoginSession>>;
-
     /// The hot path: a browser cookie's or a current refresh token's hash to its session
     /// context. One query over unique and primary-key indexes.
     async fn session_by_token(
@@ -154,20 +166,6 @@ pub trait Store: Send + Sync + 'static {
         new: &TokenHash,
         retired_until: DateTime<Utc>,
     ) -> StoreResult<bool>;
-
-    /// Failed sign-ins recorded under each of `keys` (at most two: email and address).
-    async fn sign_in_failures(&self, keys: [&str; 2]) -> StoreResult<Vec<(String, Failures)>>;
-    /// Counts one failure; a window that started before `window_cut` starts again at `now`.
-    async fn record_sign_in_failure(
-        &self,
-        key: &str,
-        now: DateTime<Utc>,
-        window_cut: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
-
-    /// Every account's id and limits, for the expiry sweep.
-    async fn accounts_settings(&self) -> StoreResult<Vec<(Uuid, LoginSessionSettings)>>;
     /// Sessions of an account past the cut-offs but not yet recorded as ended.
     async fn unrecorded_expired(
         &self,

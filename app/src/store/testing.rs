@@ -58,6 +58,8 @@ pub trait TestingStore: Store {
     async fn audit_events(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>>;
     /// Runs one statement as written, the way an operator's manual fix would.
     async fn execute_raw(&self, statement: &str) -> StoreResult<u64>;
+    /// Applies the migrations found in `dir` (e.g. only the older ones, to test an upgrade).
+    async fn migrate_from(&self, dir: &std::path::Path) -> StoreResult<()>;
 }
 
 pub type DynTestingStore = Arc<dyn TestingStore>;
@@ -233,6 +235,11 @@ impl TestingStore for SqliteStore {
             .await?
             .rows_affected())
     }
+
+    async fn migrate_from(&self, dir: &std::path::Path) -> StoreResult<()> {
+        sqlx::migrate::Migrator::new(dir).await?.run(&self.pool).await?;
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -298,6 +305,11 @@ impl TestingStore for PostgresStore {
             .await?
             .rows_affected())
     }
+
+    async fn migrate_from(&self, dir: &std::path::Path) -> StoreResult<()> {
+        sqlx::migrate::Migrator::new(dir).await?.run(&self.pool).await?;
+        Ok(())
+    }
 }
 
 /// A test's store. Dropping it deletes the SQLite file (and its WAL and shared-memory
@@ -343,7 +355,15 @@ pub fn on_postgres() -> bool {
     std::env::var("TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty())
 }
 
+/// A fresh, migrated store.
 pub async fn fresh_store() -> TestStore {
+    let store = unmigrated_store().await;
+    store.migrate().await.expect("migrate the test store");
+    store
+}
+
+/// A fresh store with no tables yet.
+pub async fn unmigrated_store() -> TestStore {
     let name = format!("sc_test_{}", Uuid::new_v4().simple());
     let (url, sqlite_file) = match std::env::var("TEST_POSTGRES_URL") {
         Ok(base) if !base.is_empty() => {
@@ -366,7 +386,5 @@ pub async fn fresh_store() -> TestStore {
         }
     };
     let store = connect(&url).await.expect("open the test store");
-    let store = TestStore { store, sqlite_file };
-    store.migrate().await.expect("migrate the test store");
-    store
+    TestStore { store, sqlite_file }
 }
