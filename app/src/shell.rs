@@ -1,5 +1,5 @@
 use crate::pages::{
-    ConsoleLayout, HomePage, NotFound, ProfilePage, SettingsPage, SignInPage, UserPage, UsersPage,
+    ConsoleLayout, HomePage, NotFound, ProfilePage, SettingsPage, SignInPage, UserDetailsPage, UsersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -47,7 +47,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("iam/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("iam/settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("iam/users/:id") view=UserPage ssr=SsrMode::Async />
+                    <Route path=path!("iam/users/:id") view=UserDetailsPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -917,7 +917,10 @@ async fn upgrading_keeps_tokens_and_ends_half_ended_sessions() {
     let backend = if on_postgres() { "postgres" } else { "sqlite" };
     let first = std::env::temp_dir().join(format!("sc_first_migration_{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&first).unwrap();
-    let source = format!("{}/migrations/{backend}/0001_init.sql", env!("CARGO_MANIFEST_DIR"));
+    let source = format!(
+        "{}/migrations/{backend}/0001_init.sql",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::copy(source, first.join("0001_init.sql")).unwrap();
     store.migrate_from(&first).await.unwrap();
     std::fs::remove_dir_all(&first).unwrap();
@@ -954,10 +957,21 @@ async fn upgrading_keeps_tokens_and_ends_half_ended_sessions() {
     store.migrate().await.unwrap();
     let found = |id| store.session(acme.id, id);
     assert_eq!(found(live.id).await.unwrap().unwrap().ended_at, None);
-    let context = store.session_by_access_token(&TokenHash([9; 32]), t0()).await.unwrap();
-    assert_eq!(context.map(|c| c.session_id), Some(live.id), "tokens survive the rebuild");
+    let context = store
+        .session_by_access_token(&TokenHash([9; 32]), t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        context.map(|c| c.session_id),
+        Some(live.id),
+        "tokens survive the rebuild"
+    );
     let half = found(half_ended.id).await.unwrap().unwrap();
-    assert_eq!(half.ended_at, Some(half.last_active_at), "a reason alone ends a session");
+    assert_eq!(
+        half.ended_at,
+        Some(half.last_active_at),
+        "a reason alone ends a session"
+    );
     assert_eq!(half.end_reason, Some(EndReason::SignedOut));
     let legacy = found(legacy.id).await.unwrap().unwrap();
     assert_eq!(legacy.end_reason, Some(EndReason::Unrecorded));

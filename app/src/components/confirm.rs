@@ -1,7 +1,7 @@
 //! A danger confirmation: an alert dialog that names what will happen, starts on
 //! Cancel, cancels on Escape and disables its confirm button while the request runs.
 
-use super::drawer::FocusReturn;
+use super::modal::bind_modal;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -24,25 +24,10 @@ pub fn ConfirmDialog(
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
     let cancel_button = NodeRef::<html::Button>::new();
-    let focus_return = FocusReturn::new();
     let title_id = format!("{id}-title");
     let description_id = format!("{id}-description");
 
-    Effect::new(move |_| {
-        let Some(d) = dialog.get() else { return };
-        if open.get() {
-            if !d.open() {
-                focus_return.remember();
-                let _ = d.show_modal();
-                if let Some(cancel) = cancel_button.get() {
-                    let _ = cancel.focus();
-                }
-            }
-        } else if d.open() {
-            d.close();
-            focus_return.restore();
-        }
-    });
+    bind_modal(dialog, open, Some(cancel_button));
 
     let labelled_by = title_id.clone();
     let described_by = description_id.clone();

@@ -1,44 +1,9 @@
 //! A side panel built on the native modal `<dialog>`: the page behind is inert, Escape
 //! closes it, and focus returns to whatever opened it.
 
+use super::modal::bind_modal;
 use leptos::html;
 use leptos::prelude::*;
-
-/// Remembers the focused element when a dialog opens and gives focus back on close.
-///
-/// The element lives in thread-local storage, so it exists only in the browser: made
-/// during server rendering, it could be dropped on another runtime thread, which panics.
-#[derive(Clone, Copy)]
-pub struct FocusReturn(Option<StoredValue<Option<web_sys::HtmlElement>, LocalStorage>>);
-
-impl FocusReturn {
-    pub fn new() -> Self {
-        FocusReturn(cfg!(feature = "hydrate").then(|| StoredValue::new_local(None)))
-    }
-
-    pub fn remember(&self) {
-        use wasm_bindgen::JsCast;
-        let Some(stored) = self.0 else { return };
-        let active = document()
-            .active_element()
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-        stored.set_value(active);
-    }
-
-    /// Focuses the remembered element if it is still on the page; returns whether it was.
-    pub fn restore(&self) -> bool {
-        match self.0.and_then(|stored| stored.get_value()) {
-            Some(element) if element.is_connected() => element.focus().is_ok(),
-            _ => false,
-        }
-    }
-}
-
-impl Default for FocusReturn {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 #[component]
 pub fn Drawer(
@@ -50,20 +15,8 @@ pub fn Drawer(
     children: ChildrenFn,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
-    let focus_return = FocusReturn::new();
+    let focus_return = bind_modal(dialog, open.into(), None);
     let title_id = format!("{id}-title");
-
-    Effect::new(move |_| {
-        let Some(d) = dialog.get() else { return };
-        if open.get() {
-            if !d.open() {
-                focus_return.remember();
-                let _ = d.show_modal();
-            }
-        } else if d.open() {
-            d.close();
-        }
-    });
 
     let labelled_by = title_id.clone();
     view! {

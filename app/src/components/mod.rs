@@ -4,6 +4,7 @@ pub mod confirm;
 pub mod drawer;
 pub mod header;
 pub mod menu;
+pub mod modal;
 pub mod sessions;
 pub mod time;
 

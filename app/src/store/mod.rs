@@ -1,14 +1,17 @@
 //! All SQL lives behind this interface: one trait, a SQLite and a Postgres implementation,
 //! chosen by the `DATABASE_URL` scheme. Both run the same test bodies (`app/tests/store.rs`).
-//! The SQL text is written once (`sql.rs`); each backend holds its connection, its
-//! migrations and plain methods that bind and run that SQL. The SQLite store also keeps
-//! the session check's cache (`cache.rs`); the Postgres store, shared by several
-//! processes, has none.
+//! The SQL text is written once (`sql.rs`) and so is the code that runs it
+//! (`sql_store/`, generic over the backend's `Dialect`); each backend (`sqlite.rs`,
+//! `postgres.rs`) holds its connection, its migrations and what differs. The SQLite
+//! store also keeps the session check's cache (`cache.rs`); the Postgres store, shared
+//! by several processes, has none.
 
 mod cache;
 mod codec;
+mod dialect;
 mod postgres;
 mod sql;
+mod sql_store;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;

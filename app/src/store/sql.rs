@@ -2,10 +2,9 @@
 //! NULL-safe comparison) the two versions stand side by side, named for their backend.
 //! Placeholders are `$n` on both: SQLite accepts them too.
 
+use super::dialect::{args, Args, Value};
 use super::{NewAuditEvent, SessionEnd};
-use crate::domain::{EndReason, SessionView};
-use chrono::{DateTime, Utc};
-use sqlx::{Database, Encode, QueryBuilder, Type};
+use crate::domain::SessionView;
 use uuid::Uuid;
 
 /// A session's columns, as `LoginSession` reads them.
@@ -227,68 +226,62 @@ pub const LIST_USERS_BY_ACTIVITY: &str = concat!(
     " ORDER BY page.last_active_at DESC NULLS LAST, LOWER(page.display_name), page.user_id"
 );
 
-// Statements assembled at run time (id lists, multi-row inserts): built once here for
-// both backends, which differ only in how they number placeholders.
+// Statements assembled at run time (id lists, multi-row inserts), with their arguments.
+
+/// `$from, $from+1, …` for `count` arguments: both backends number placeholders.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Multi-row `VALUES (…), (…)` for rows of `width` arguments.
+pub fn values_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(row * width + 1, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Ends the listed sessions of an account that have not ended yet; with `user_id`, only
 /// those of that user.
-pub fn end_by_ids<'a, DB>(
-    account_id: Uuid,
-    ids: &[Uuid],
-    user_id: Option<Uuid>,
-    end: &SessionEnd,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    DB::Arguments<'a>: Default,
-    Uuid: Encode<'a, DB> + Type<DB>,
-    Option<Uuid>: Encode<'a, DB>,
-    DateTime<Utc>: Encode<'a, DB> + Type<DB>,
-    EndReason: Encode<'a, DB> + Type<DB>,
-{
-    let mut update = QueryBuilder::new("UPDATE login_sessions SET ended_at = ");
-    update.push_bind(end.at);
-    update.push(", ended_by = ").push_bind(end.by);
-    update.push(", end_reason = ").push_bind(end.reason);
-    update.push(" WHERE account_id = ").push_bind(account_id);
-    update.push(" AND ended_at IS NULL");
-    if let Some(user_id) = user_id {
-        update.push(" AND user_id = ").push_bind(user_id);
-    }
-    update.push(" AND id IN (");
-    let mut list = update.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    update.push(")");
-    update.push(concat!(" RETURNING ", session_columns!()));
-    update
+pub fn end_by_ids(account_id: Uuid, ids: &[Uuid], user_id: Option<Uuid>, end: &SessionEnd) -> (String, Args) {
+    let sql = format!(
+        concat!(
+            "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
+             WHERE account_id = $4 AND ended_at IS NULL AND ($5 IS NULL OR user_id = $5) AND id IN ({}) \
+             RETURNING ",
+            session_columns!()
+        ),
+        placeholders(6, ids.len())
+    );
+    let mut args = args![end.at, end.by, end.reason, account_id, user_id];
+    args.extend(ids.iter().map(|id| Value::from(*id)));
+    (sql, args)
 }
 
 /// Appends audit events, many rows per statement.
-pub fn insert_audits<'a, DB>(events: &'a [NewAuditEvent]) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    DB::Arguments<'a>: Default,
-    Uuid: Encode<'a, DB> + Type<DB>,
-    Option<Uuid>: Encode<'a, DB>,
-    DateTime<Utc>: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-    String: Encode<'a, DB> + Type<DB>,
-{
-    let mut insert = QueryBuilder::new(
+pub fn insert_audits(events: &[NewAuditEvent]) -> (String, Args) {
+    let sql = format!(
         "INSERT INTO audit_events (id, account_id, actor_user_id, action, target_user_id, session_id, \
-         details, occurred_at) ",
+         details, occurred_at) VALUES {}",
+        values_rows(events.len(), 8)
     );
-    insert.push_values(events, |mut row, event| {
-        row.push_bind(Uuid::new_v4())
-            .push_bind(event.account_id)
-            .push_bind(event.actor_user_id)
-            .push_bind(event.action)
-            .push_bind(event.target_user_id)
-            .push_bind(event.session_id)
-            .push_bind(event.details.to_string())
-            .push_bind(event.occurred_at);
-    });
-    insert
+    let args = events
+        .iter()
+        .flat_map(|e| {
+            args![
+                Uuid::new_v4(),
+                e.account_id,
+                e.actor_user_id,
+                e.action,
+                e.target_user_id,
+                e.session_id,
+                e.details.to_string(),
+                e.occurred_at,
+            ]
+        })
+        .collect();
+    (sql, args)
 }

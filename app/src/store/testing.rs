@@ -9,13 +9,15 @@
     reason = "test support: a test database that cannot be made should fail the test loudly"
 )]
 
+use super::dialect::{args, Dialect};
+use super::sql_store::SqlStore;
 use super::{sql, NewAuditEvent, NewUser, PostgresStore, SqliteStore, Store, StoreResult, TokenHash};
 use super::{types::conflict, BULK_ROWS};
 use crate::domain::{EndReason, Role, SessionKind};
 use crate::model::AuditEvent;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, PgConnection, Postgres, QueryBuilder, Sqlite};
+use sqlx::{Connection, PgConnection};
 use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,91 +91,15 @@ fn accounts_of(sessions: &[SeedSession]) -> Vec<Uuid> {
     accounts
 }
 
-fn user_rows<'a, DB: sqlx::Database>(
-    users: &'a [NewUser],
-    ids: &'a [Uuid],
-    now: DateTime<Utc>,
-) -> QueryBuilder<'a, DB>
-where
-    DB::Arguments<'a>: Default,
-    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
-    let mut insert =
-        QueryBuilder::new("INSERT INTO users (id, email, display_name, password_hash, created_at) ");
-    insert.push_values(users.iter().zip(ids), |mut row, (user, id)| {
-        row.push_bind(*id)
-            .push_bind(user.email.as_str())
-            .push_bind(user.display_name.as_str())
-            .push_bind(user.password_hash.0.as_str())
-            .push_bind(now);
-    });
-    insert
+fn insert_rows(table_and_columns: &str, rows: usize, width: usize) -> String {
+    format!(
+        "INSERT INTO {table_and_columns} VALUES {}",
+        sql::values_rows(rows, width)
+    )
 }
-
-fn membership_rows<'a, DB: sqlx::Database>(
-    account_id: Uuid,
-    ids: &'a [Uuid],
-    role: Role,
-    now: DateTime<Utc>,
-) -> QueryBuilder<'a, DB>
-where
-    DB::Arguments<'a>: Default,
-    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Role: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
-    let mut insert = QueryBuilder::new("INSERT INTO memberships (account_id, user_id, role, created_at) ");
-    insert.push_values(ids, |mut row, id| {
-        row.push_bind(account_id)
-            .push_bind(*id)
-            .push_bind(role)
-            .push_bind(now);
-    });
-    insert
-}
-
-fn session_rows<'a, DB: sqlx::Database>(sessions: &'a [SeedSession]) -> QueryBuilder<'a, DB>
-where
-    DB::Arguments<'a>: Default,
-    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    &'a [u8]: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    SessionKind: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    EndReason: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<Uuid>: sqlx::Encode<'a, DB>,
-    Option<EndReason>: sqlx::Encode<'a, DB>,
-    Option<DateTime<Utc>>: sqlx::Encode<'a, DB>,
-{
-    let mut insert = QueryBuilder::new(
-        "INSERT INTO login_sessions (id, token_hash, account_id, user_id, kind, created_at, last_active_at, \
-         expires_at, ip, last_ip, user_agent, ended_at, ended_by, end_reason) ",
-    );
-    insert.push_values(sessions, |mut row, s| {
-        row.push_bind(s.id)
-            .push_bind(&s.token_hash.0[..])
-            .push_bind(s.account_id)
-            .push_bind(s.user_id)
-            .push_bind(s.kind)
-            .push_bind(s.created_at)
-            .push_bind(s.last_active_at)
-            .push_bind(s.expires_at)
-            .push_bind(s.ip.as_str())
-            .push_bind(s.last_ip.as_str())
-            .push_bind(s.user_agent.as_str())
-            .push_bind(s.ended_at)
-            .push_bind(s.ended_by)
-            .push_bind(s.end_reason);
-    });
-    insert
-}
-
-// The two implementations differ only in their database type.
 
 #[async_trait]
-impl TestingStore for SqliteStore {
+impl<DB: Dialect> TestingStore for SqlStore<DB> {
     async fn create_members_bulk(
         &self,
         account_id: Uuid,
@@ -184,10 +110,27 @@ impl TestingStore for SqliteStore {
         let ids: Vec<Uuid> = users.iter().map(|_| Uuid::new_v4()).collect();
         let mut tx = self.pool.begin().await?;
         for (chunk, chunk_ids) in users.chunks(BULK_ROWS).zip(ids.chunks(BULK_ROWS)) {
-            let mut users = user_rows::<Sqlite>(chunk, chunk_ids, now);
-            users.build().execute(&mut *tx).await.map_err(conflict)?;
-            let mut members = membership_rows::<Sqlite>(account_id, chunk_ids, role, now);
-            members.build().execute(&mut *tx).await.map_err(conflict)?;
+            let sql = insert_rows(
+                "users (id, email, display_name, password_hash, created_at)",
+                chunk.len(),
+                5,
+            );
+            let args = chunk
+                .iter()
+                .zip(chunk_ids)
+                .flat_map(|(u, id)| args![*id, &u.email, &u.display_name, &u.password_hash.0, now])
+                .collect();
+            DB::execute(&mut *tx, &sql, args).await.map_err(conflict)?;
+            let sql = insert_rows(
+                "memberships (account_id, user_id, role, created_at)",
+                chunk.len(),
+                4,
+            );
+            let args = chunk_ids
+                .iter()
+                .flat_map(|id| args![account_id, *id, role, now])
+                .collect();
+            DB::execute(&mut *tx, &sql, args).await.map_err(conflict)?;
         }
         tx.commit().await?;
         Ok(ids)
@@ -197,118 +140,58 @@ impl TestingStore for SqliteStore {
         let mut tx = self.pool.begin().await?;
         let mut inserted = 0;
         for chunk in sessions.chunks(BULK_ROWS) {
-            let mut insert = session_rows::<Sqlite>(chunk);
-            inserted += insert
-                .build()
-                .execute(&mut *tx)
-                .await
-                .map_err(conflict)?
-                .rows_affected();
+            let sql = insert_rows(
+                "login_sessions (id, token_hash, account_id, user_id, kind, created_at, last_active_at, \
+                 expires_at, ip, last_ip, user_agent, ended_at, ended_by, end_reason)",
+                chunk.len(),
+                14,
+            );
+            let args = chunk
+                .iter()
+                .flat_map(|s| {
+                    args![
+                        s.id,
+                        &s.token_hash,
+                        s.account_id,
+                        s.user_id,
+                        s.kind,
+                        s.created_at,
+                        s.last_active_at,
+                        s.expires_at,
+                        &s.ip,
+                        &s.last_ip,
+                        &s.user_agent,
+                        s.ended_at,
+                        s.ended_by,
+                        s.end_reason,
+                    ]
+                })
+                .collect();
+            inserted += DB::execute(&mut *tx, &sql, args).await.map_err(conflict)?;
         }
         for account_id in accounts_of(sessions) {
-            sqlx::query(MEMBERS_LAST_ACTIVE)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await?;
+            DB::execute(&mut *tx, MEMBERS_LAST_ACTIVE, args![account_id]).await?;
         }
         tx.commit().await?;
         Ok(inserted)
     }
 
     async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {
-        let mut insert = sql::insert_audits::<Sqlite>(std::slice::from_ref(event));
-        insert.build().execute(&self.pool).await?;
+        let (sql, args) = sql::insert_audits(std::slice::from_ref(event));
+        self.run(&sql, args).await?;
         Ok(())
     }
 
     async fn audit_events(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>> {
-        Ok(sqlx::query_as(AUDIT_EVENTS)
-            .bind(account_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+        self.all(AUDIT_EVENTS, args![account_id, limit]).await
     }
 
     async fn execute_raw(&self, statement: &str) -> StoreResult<u64> {
-        Ok(sqlx::raw_sql(statement)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        Ok(DB::execute_raw(&mut *self.pool.acquire().await?, statement).await?)
     }
 
     async fn migrate_from(&self, dir: &std::path::Path) -> StoreResult<()> {
-        sqlx::migrate::Migrator::new(dir).await?.run(&self.pool).await?;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl TestingStore for PostgresStore {
-    async fn create_members_bulk(
-        &self,
-        account_id: Uuid,
-        users: &[NewUser],
-        role: Role,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<Uuid>> {
-        let ids: Vec<Uuid> = users.iter().map(|_| Uuid::new_v4()).collect();
-        let mut tx = self.pool.begin().await?;
-        for (chunk, chunk_ids) in users.chunks(BULK_ROWS).zip(ids.chunks(BULK_ROWS)) {
-            let mut users = user_rows::<Postgres>(chunk, chunk_ids, now);
-            users.build().execute(&mut *tx).await.map_err(conflict)?;
-            let mut members = membership_rows::<Postgres>(account_id, chunk_ids, role, now);
-            members.build().execute(&mut *tx).await.map_err(conflict)?;
-        }
-        tx.commit().await?;
-        Ok(ids)
-    }
-
-    async fn insert_sessions_bulk(&self, sessions: &[SeedSession]) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
-        let mut inserted = 0;
-        for chunk in sessions.chunks(BULK_ROWS) {
-            let mut insert = session_rows::<Postgres>(chunk);
-            inserted += insert
-                .build()
-                .execute(&mut *tx)
-                .await
-                .map_err(conflict)?
-                .rows_affected();
-        }
-        for account_id in accounts_of(sessions) {
-            sqlx::query(MEMBERS_LAST_ACTIVE)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(inserted)
-    }
-
-    async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {
-        let mut insert = sql::insert_audits::<Postgres>(std::slice::from_ref(event));
-        insert.build().execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn audit_events(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>> {
-        Ok(sqlx::query_as(AUDIT_EVENTS)
-            .bind(account_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
-    }
-
-    async fn execute_raw(&self, statement: &str) -> StoreResult<u64> {
-        Ok(sqlx::raw_sql(statement)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
-    }
-
-    async fn migrate_from(&self, dir: &std::path::Path) -> StoreResult<()> {
-        sqlx::migrate::Migrator::new(dir).await?.run(&self.pool).await?;
-        Ok(())
+        DB::migrate_from(&self.pool, dir).await
     }
 }
 

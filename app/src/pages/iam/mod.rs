@@ -3,16 +3,20 @@ mod user;
 mod users;
 
 pub use settings::SettingsPage;
-pub use user::UserPage;
+pub use user::UserDetailsPage;
 pub use users::UsersPage;
 
 use crate::error::AppError;
 use leptos::prelude::*;
 
 /// What a console page shows when its data could not be loaded: the 403 page for
-/// people without access, "not found", or the error.
+/// people without access, "not found" naming what was looked for, or the error.
 #[component]
-pub fn LoadError(error: AppError) -> impl IntoView {
+pub fn LoadError(
+    error: AppError,
+    /// What the page shows, for "… not found": "User", "Settings".
+    subject: &'static str,
+) -> impl IntoView {
     crate::components::reload_if_signed_out(&error);
     match error {
         AppError::Forbidden => view! {
@@ -23,8 +27,8 @@ pub fn LoadError(error: AppError) -> impl IntoView {
         }
         .into_any(),
         AppError::NotFound => view! {
-            <h1>"User not found"</h1>
-            <p>"There is no such user in this account."</p>
+            <h1>{format!("{subject} not found")}</h1>
+            <p>{format!("There is no such {} in this account.", subject.to_lowercase())}</p>
             <p>
                 <a href="/iam/users">"Back to users"</a>
             </p>

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 /// A user of the account: their details, and their sessions in a drawer.
 #[component]
-pub fn UserPage() -> impl IntoView {
+pub fn UserDetailsPage() -> impl IntoView {
     let params = use_params_map();
     let user_id = move || params.with(|p| p.get("id").and_then(|id| Uuid::parse_str(&id).ok()));
     let details = Resource::new(user_id, |id| async move {
@@ -86,7 +86,7 @@ pub fn UserPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match details.await {
                     Ok(d) => page(d),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
+                    Err(error) => view! { <LoadError error subject="User" /> }.into_any(),
                 }
             })}
         </Transition>

@@ -218,7 +218,7 @@ pub fn UsersPage() -> impl IntoView {
                 let (search, sort, _) = params();
                 match users.await {
                     Ok(data) => table(data, search, sort),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
+                    Err(error) => view! { <LoadError error subject="Users" /> }.into_any(),
                 }
             })}
         </Transition>

@@ -1,0 +1,95 @@
+//! Manage > Access (IAM) > Settings: the account's login-session limits. One save
+//! action serves every setting; the settings are a resource keyed on its version, so
+//! they reload after each save. Each row stays on the page across reloads, keeping
+//! what is typed in its form and the focus.
+
+mod form;
+mod row;
+
+use super::{IamTabs, LoadError};
+use crate::api::settings::{get_settings, reset_setting, update_setting, SettingsView};
+use crate::domain::settings::SettingField;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use row::SettingRow;
+
+/// A change to one setting: the typed value and unit, or `None` to restore the default.
+type Change = (SettingField, Option<(String, String)>);
+/// Which setting a save was for, and how it went.
+type Saved = (SettingField, Result<SettingsView, AppError>);
+
+/// What every row shares: the settings and the one save action.
+#[derive(Clone, Copy)]
+pub struct SettingsContext {
+    settings: Resource<Result<SettingsView, AppError>>,
+    save: Action<Change, Saved>,
+    status: RwSignal<Option<String>>,
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let save = Action::new(|(field, change): &Change| {
+        let (field, change) = (*field, change.clone());
+        async move {
+            let result = match change {
+                Some((value, unit)) => update_setting(field, value, unit).await,
+                None => reset_setting(field).await,
+            };
+            (field, result)
+        }
+    });
+    let settings = Resource::new(move || save.version().get(), |_| get_settings());
+    let context = SettingsContext {
+        settings,
+        save,
+        status: RwSignal::new(None),
+    };
+    view! {
+        <Title text="Settings" />
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+            <ol>
+                <li>"Manage"</li>
+                <li>"Access (IAM)"</li>
+                <li aria-current="page">"Settings"</li>
+            </ol>
+        </nav>
+        <h1>"Settings"</h1>
+        <IamTabs current="settings" />
+        <section class="card" aria-labelledby="login-session-title">
+            <h2 id="login-session-title">"Login session"</h2>
+            <p class="muted">
+                "These limits apply to every user of this account, to existing sessions at their next request."
+            </p>
+            <p class="status" role="status">
+                {move || context.status.get()}
+            </p>
+            <Transition fallback=|| {
+                view! { <p class="loading">"Loading settings…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(view) => {
+                            (!view.can_edit)
+                                .then(|| {
+                                    view! {
+                                        <p class="notice">
+                                            "Only the account owner and administrators can change these settings."
+                                        </p>
+                                    }
+                                })
+                                .into_any()
+                        }
+                        Err(error) => view! { <LoadError error subject="Settings" /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <dl class="settings">
+                {SettingField::ALL
+                    .into_iter()
+                    .map(|field| view! { <SettingRow field context /> })
+                    .collect_view()}
+            </dl>
+        </section>
+    }
+}

@@ -1,0 +1,232 @@
+//! What differs between the backends, behind one small trait: the statements whose text
+//! differs, migrations, and four primitives that bind arguments and run a statement on
+//! a connection. The store itself (`sql_store/`) is written once, generic over
+//! [`Dialect`]; each backend implements the trait by forwarding to the generic helpers
+//! at the bottom of this file, where the sqlx bounds are stated once.
+
+use super::{StoreResult, TokenHash};
+use crate::domain::{EndReason, Role, SessionKind};
+use chrono::{DateTime, Utc};
+use sqlx::error::BoxDynError;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Arguments, Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use std::future::Future;
+use std::pin::Pin;
+use uuid::Uuid;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One bound argument. Every statement's arguments are a list of these, so the store's
+/// code needs no per-type bounds: each backend binds them itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Uuid(Option<Uuid>),
+    Text(Option<String>),
+    Int(Option<i64>),
+    Time(Option<DateTime<Utc>>),
+    Bytes(Vec<u8>),
+}
+
+pub type Args = Vec<Value>;
+
+/// `args![a, b, c]`: the arguments of a statement, in placeholder order.
+macro_rules! args {
+    ($($value:expr),* $(,)?) => {
+        vec![$($crate::store::dialect::Value::from($value)),*]
+    };
+}
+pub(super) use args;
+
+impl From<Uuid> for Value {
+    fn from(v: Uuid) -> Self {
+        Value::Uuid(Some(v))
+    }
+}
+
+impl From<Option<Uuid>> for Value {
+    fn from(v: Option<Uuid>) -> Self {
+        Value::Uuid(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(Some(v.to_string()))
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(Some(v))
+    }
+}
+
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(Some(v.clone()))
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<DateTime<Utc>> for Value {
+    fn from(v: DateTime<Utc>) -> Self {
+        Value::Time(Some(v))
+    }
+}
+
+impl From<Option<DateTime<Utc>>> for Value {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        Value::Time(v)
+    }
+}
+
+impl From<&TokenHash> for Value {
+    fn from(v: &TokenHash) -> Self {
+        Value::Bytes(v.0.to_vec())
+    }
+}
+
+impl From<Role> for Value {
+    fn from(v: Role) -> Self {
+        v.as_str().into()
+    }
+}
+
+impl From<SessionKind> for Value {
+    fn from(v: SessionKind) -> Self {
+        v.as_str().into()
+    }
+}
+
+impl From<EndReason> for Value {
+    fn from(v: EndReason) -> Self {
+        v.as_str().into()
+    }
+}
+
+impl From<Option<EndReason>> for Value {
+    fn from(v: Option<EndReason>) -> Self {
+        Value::Text(v.map(|r| r.as_str().to_string()))
+    }
+}
+
+/// A row type both backends can read.
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+
+pub trait Dialect: Database {
+    /// "sqlite" or "postgres".
+    const BACKEND: &'static str;
+    /// The settings' compare-and-set: NULL-safe equality is spelled differently.
+    const UPDATE_SETTINGS: &'static str;
+    /// The session check by cookie or refresh token: a NULL timestamp is typed differently.
+    const CONTEXT_BY_TOKEN: &'static str;
+
+    fn migrate(pool: &Pool<Self>) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// Applies the migrations found in `dir` (tests of upgrades).
+    #[cfg(feature = "testing")]
+    fn migrate_from<'a>(pool: &'a Pool<Self>, dir: &'a std::path::Path) -> BoxFuture<'a, StoreResult<()>>;
+
+    /// Binds a statement's arguments.
+    fn arguments<'q>(values: Args) -> Result<Self::Arguments<'q>, BoxDynError>;
+
+    fn fetch_all<'c, R: Record>(
+        conn: &'c mut Self::Connection,
+        sql: &'c str,
+        args: Args,
+    ) -> BoxFuture<'c, Result<Vec<R>, sqlx::Error>>;
+
+    /// The first row, if any: for statements that find at most one.
+    fn fetch_optional<'c, R: Record>(
+        conn: &'c mut Self::Connection,
+        sql: &'c str,
+        args: Args,
+    ) -> BoxFuture<'c, Result<Option<R>, sqlx::Error>> {
+        Box::pin(async move { Ok(Self::fetch_all(conn, sql, args).await?.into_iter().next()) })
+    }
+
+    /// Runs a statement; returns the rows it affected.
+    fn execute<'c>(
+        conn: &'c mut Self::Connection,
+        sql: &'c str,
+        args: Args,
+    ) -> BoxFuture<'c, Result<u64, sqlx::Error>>;
+
+    /// Runs statements as written, without arguments (tests and tools only).
+    fn execute_raw<'c>(
+        conn: &'c mut Self::Connection,
+        sql: &'c str,
+    ) -> BoxFuture<'c, Result<u64, sqlx::Error>>;
+}
+
+// The generic helpers each backend's `Dialect` forwards to.
+
+pub(super) fn arguments<'q, DB: Database>(values: Args) -> Result<DB::Arguments<'q>, BoxDynError>
+where
+    Option<Uuid>: Encode<'q, DB> + Type<DB>,
+    Option<String>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    Option<DateTime<Utc>>: Encode<'q, DB> + Type<DB>,
+    Vec<u8>: Encode<'q, DB> + Type<DB>,
+{
+    let mut arguments = DB::Arguments::default();
+    for value in values {
+        match value {
+            Value::Uuid(v) => arguments.add(v)?,
+            Value::Text(v) => arguments.add(v)?,
+            Value::Int(v) => arguments.add(v)?,
+            Value::Time(v) => arguments.add(v)?,
+            Value::Bytes(v) => arguments.add(v)?,
+        }
+    }
+    Ok(arguments)
+}
+
+pub(super) async fn fetch_all<'c, DB: Dialect, R>(
+    conn: &'c mut DB::Connection,
+    sql: &'c str,
+    args: Args,
+) -> Result<Vec<R>, sqlx::Error>
+where
+    for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    R: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+{
+    let arguments = DB::arguments(args).map_err(sqlx::Error::Encode)?;
+    sqlx::query_as_with::<DB, R, _>(sql, arguments)
+        .fetch_all(conn)
+        .await
+}
+
+pub(super) async fn execute<'c, DB: Dialect>(
+    conn: &'c mut DB::Connection,
+    sql: &'c str,
+    args: Args,
+) -> Result<DB::QueryResult, sqlx::Error>
+where
+    for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+{
+    let arguments = DB::arguments(args).map_err(sqlx::Error::Encode)?;
+    sqlx::query_with::<DB, _>(sql, arguments).execute(conn).await
+}

@@ -1,0 +1,86 @@
+//! The Postgres backend, for deployments where several server processes share one
+//! database. Its store keeps nothing in memory: an end made by one process must hold at
+//! once in all of them.
+
+use super::dialect::{self, Args, BoxFuture, Dialect, Record};
+use super::sql_store::SqlStore;
+use super::{sql, StoreResult};
+use sqlx::error::BoxDynError;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::Executor;
+use sqlx::{Database, PgConnection, Pool, Postgres};
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A pooled connection idle longer than this is pinged before use.
+const IDLE_PING_AFTER: Duration = Duration::from_secs(30);
+
+pub type PostgresStore = SqlStore<Postgres>;
+
+impl SqlStore<Postgres> {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        // sqlx pings a pooled connection on every acquire by default: a second round trip
+        // for each session check. Ping only one that sat idle long enough to have been
+        // dropped by the server or a firewall; otherwise a dead connection fails its
+        // query once and is discarded.
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_PING_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .connect(url)
+            .await?;
+        Ok(SqlStore::new(pool, false))
+    }
+}
+
+impl Dialect for Postgres {
+    const BACKEND: &'static str = "postgres";
+    const UPDATE_SETTINGS: &'static str = sql::UPDATE_SETTINGS_POSTGRES;
+    const CONTEXT_BY_TOKEN: &'static str = sql::CONTEXT_BY_TOKEN_POSTGRES;
+
+    fn migrate(pool: &Pool<Self>) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(async move { Ok(MIGRATOR.run(pool).await?) })
+    }
+
+    #[cfg(feature = "testing")]
+    fn migrate_from<'a>(pool: &'a Pool<Self>, dir: &'a std::path::Path) -> BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move { Ok(sqlx::migrate::Migrator::new(dir).await?.run(pool).await?) })
+    }
+
+    fn arguments<'q>(values: Args) -> Result<<Self as Database>::Arguments<'q>, BoxDynError> {
+        dialect::arguments::<Postgres>(values)
+    }
+
+    fn fetch_all<'c, R: Record>(
+        conn: &'c mut PgConnection,
+        sql: &'c str,
+        args: Args,
+    ) -> BoxFuture<'c, Result<Vec<R>, sqlx::Error>> {
+        Box::pin(dialect::fetch_all::<Postgres, R>(conn, sql, args))
+    }
+
+    fn execute<'c>(
+        conn: &'c mut PgConnection,
+        sql: &'c str,
+        args: Args,
+    ) -> BoxFuture<'c, Result<u64, sqlx::Error>> {
+        Box::pin(async move {
+            Ok(dialect::execute::<Postgres>(conn, sql, args)
+                .await?
+                .rows_affected())
+        })
+    }
+
+    fn execute_raw<'c>(conn: &'c mut PgConnection, sql: &'c str) -> BoxFuture<'c, Result<u64, sqlx::Error>> {
+        Box::pin(async move { Ok(conn.execute(sql).await?.rows_affected()) })
+    }
+}

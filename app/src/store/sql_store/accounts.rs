@@ -1,0 +1,204 @@
+//! Accounts, people, memberships, the account's limits and the sign-in throttle.
+
+use super::{insert_audits, insert_membership, insert_user, SqlStore};
+use crate::domain::throttle::Failures;
+use crate::domain::{LoginSessionSettings, Role};
+use crate::model::{Account, Membership, User, UserListing, UserSort};
+use crate::store::dialect::{args, Dialect};
+use crate::store::types::{conflict, like_pattern, user_matches, AccountSettingsRow, UserRow};
+use crate::store::{
+    sql, AccountRole, AccountStore, Liveness, NewAuditEvent, NewUser, PasswordHash, StoreError, StoreResult,
+    UserMatches, UserQuery,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+#[async_trait]
+impl<DB: Dialect> AccountStore for SqlStore<DB> {
+    async fn has_accounts(&self) -> StoreResult<bool> {
+        let (exists,): (bool,) = self
+            .optional(sql::HAS_ACCOUNTS, args![])
+            .await?
+            .unwrap_or((false,));
+        Ok(exists)
+    }
+
+    async fn create_account_with_owner(
+        &self,
+        account_name: &str,
+        owner: &NewUser,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Account, User)> {
+        let mut tx = self.pool.begin().await?;
+        let args = args![Uuid::new_v4(), account_name, now];
+        let created = DB::fetch_all(&mut *tx, sql::INSERT_ACCOUNT, args).await;
+        let account: Account = created.map_err(conflict)?.pop().ok_or(StoreError::NotFound)?;
+        DB::execute(&mut *tx, sql::INSERT_DEFAULT_SETTINGS, args![account.id, now]).await?;
+        let user = insert_user(&mut tx, owner, now).await?;
+        insert_membership(&mut tx, account.id, user.id, Role::Owner, now).await?;
+        tx.commit().await?;
+        Ok((account, user))
+    }
+
+    async fn account(&self, id: Uuid) -> StoreResult<Option<Account>> {
+        self.optional(sql::ACCOUNT_BY_ID, args![id]).await
+    }
+
+    async fn account_by_name(&self, name: &str) -> StoreResult<Option<Account>> {
+        self.optional(sql::ACCOUNT_BY_NAME, args![name]).await
+    }
+
+    async fn create_member(
+        &self,
+        account_id: Uuid,
+        user: &NewUser,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User> {
+        let mut tx = self.pool.begin().await?;
+        let created = insert_user(&mut tx, user, now).await?;
+        insert_membership(&mut tx, account_id, created.id, role, now).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn add_membership(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Membership> {
+        let mut tx = self.pool.begin().await?;
+        let membership = insert_membership(&mut tx, account_id, user_id, role, now).await?;
+        tx.commit().await?;
+        Ok(membership)
+    }
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.optional(sql::USER_BY_EMAIL, args![email]).await
+    }
+
+    async fn password_hash(&self, user_id: Uuid) -> StoreResult<Option<PasswordHash>> {
+        let found: Option<(String,)> = self.optional(sql::PASSWORD_HASH, args![user_id]).await?;
+        Ok(found.map(|(hash,)| PasswordHash(hash)))
+    }
+
+    async fn membership(&self, account_id: Uuid, user_id: Uuid) -> StoreResult<Option<Membership>> {
+        self.optional(sql::MEMBERSHIP, args![account_id, user_id]).await
+    }
+
+    async fn accounts_of_user(&self, user_id: Uuid) -> StoreResult<Vec<AccountRole>> {
+        self.all(sql::ACCOUNTS_OF_USER, args![user_id]).await
+    }
+
+    async fn login_session_settings(&self, account_id: Uuid) -> StoreResult<LoginSessionSettings> {
+        let found = self.optional(sql::SETTINGS, args![account_id]).await?;
+        found.ok_or(StoreError::NotFound)
+    }
+
+    async fn update_login_session_settings(
+        &self,
+        account_id: Uuid,
+        old: &LoginSessionSettings,
+        new: &LoginSessionSettings,
+        by: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let args = args![
+            account_id,
+            new.inactivity_secs,
+            new.max_duration_secs,
+            new.concurrent_limit,
+            now,
+            by,
+            old.inactivity_secs,
+            old.max_duration_secs,
+            old.concurrent_limit,
+        ];
+        if DB::execute(&mut *tx, DB::UPDATE_SETTINGS, args).await? == 0 {
+            let found: Option<(bool,)> =
+                DB::fetch_optional(&mut *tx, sql::ACCOUNT_EXISTS, args![account_id]).await?;
+            return match found {
+                Some((true,)) => Ok(false),
+                _ => Err(StoreError::NotFound),
+            };
+        }
+        let event = NewAuditEvent::settings_changed(account_id, old, new, by, now);
+        insert_audits(&mut tx, std::slice::from_ref(&event)).await?;
+        tx.commit().await?;
+        self.invalidate();
+        Ok(true)
+    }
+
+    async fn list_users(
+        &self,
+        account_id: Uuid,
+        query: &UserQuery,
+        live: Liveness,
+    ) -> StoreResult<UserMatches> {
+        let sql = match query.sort {
+            UserSort::Name => sql::LIST_USERS_BY_NAME,
+            UserSort::LastActive => sql::LIST_USERS_BY_ACTIVITY,
+        };
+        let args = args![
+            account_id,
+            like_pattern(&query.search),
+            query.limit,
+            query.offset,
+            live.idle_before,
+            live.created_before,
+        ];
+        let rows: Vec<UserRow> = self.all(sql, args).await?;
+        Ok(user_matches(rows))
+    }
+
+    async fn member(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        live: Liveness,
+    ) -> StoreResult<Option<UserListing>> {
+        let args = args![account_id, user_id, live.idle_before, live.created_before];
+        self.optional(sql::MEMBER, args).await
+    }
+
+    async fn accounts_settings(&self) -> StoreResult<Vec<(Uuid, LoginSessionSettings)>> {
+        let rows: Vec<AccountSettingsRow> = self.all(sql::ALL_SETTINGS, args![]).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn sign_in_failures(&self, keys: [&str; 2]) -> StoreResult<Vec<(String, Failures)>> {
+        let rows: Vec<(String, i64, DateTime<Utc>)> =
+            self.all(sql::FAILURES, args![keys[0], keys[1]]).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, count, window_started_at)| {
+                (
+                    key,
+                    Failures {
+                        count,
+                        window_started_at,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window_cut: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.run(sql::RECORD_FAILURE, args![key, now, window_cut]).await?;
+        Ok(())
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
+        self.run(sql::CLEAR_FAILURES, args![key]).await?;
+        Ok(())
+    }
+}

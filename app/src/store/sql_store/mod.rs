@@ -1,0 +1,134 @@
+//! The store, written once for both backends: plain methods that run the SQL in
+//! `sql.rs` through the backend's [`Dialect`]. The SQLite store also keeps the session
+//! check's cache; the Postgres store, shared by several processes, has none.
+
+mod accounts;
+mod sessions;
+
+use super::cache::{Lookup, SessionCache};
+use super::dialect::{args, Args, Dialect, Record};
+use super::types::{conflict, membership_error};
+use super::{sql, NewAuditEvent, NewUser, SessionContext, Store, StoreResult, TokenHash, BULK_ROWS};
+use crate::domain::Role;
+use crate::model::{Membership, User};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::pool::PoolConnection;
+use sqlx::{Pool, Transaction};
+use uuid::Uuid;
+
+pub struct SqlStore<DB: Dialect> {
+    pub(in crate::store) pool: Pool<DB>,
+    /// Only where one process owns the database (SQLite); see `cache.rs`.
+    cache: Option<SessionCache>,
+}
+
+impl<DB: Dialect> SqlStore<DB> {
+    pub(in crate::store) fn new(pool: Pool<DB>, cache: bool) -> Self {
+        SqlStore {
+            pool,
+            cache: cache.then(SessionCache::default),
+        }
+    }
+
+    async fn conn(&self) -> StoreResult<PoolConnection<DB>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    pub(in crate::store) async fn all<R: Record>(&self, sql: &str, args: Args) -> StoreResult<Vec<R>> {
+        Ok(DB::fetch_all(&mut *self.conn().await?, sql, args).await?)
+    }
+
+    pub(in crate::store) async fn optional<R: Record>(
+        &self,
+        sql: &str,
+        args: Args,
+    ) -> StoreResult<Option<R>> {
+        Ok(DB::fetch_optional(&mut *self.conn().await?, sql, args).await?)
+    }
+
+    pub(in crate::store) async fn run(&self, sql: &str, args: Args) -> StoreResult<u64> {
+        Ok(DB::execute(&mut *self.conn().await?, sql, args).await?)
+    }
+
+    /// Drops every cached lookup; called after each committed write that could make
+    /// one wrong (an end, a rotation, a settings change).
+    fn invalidate(&self) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate();
+        }
+    }
+
+    /// The session check's lookup, answered from the cache when it can be.
+    async fn context(
+        &self,
+        hash: &TokenHash,
+        lookup: Lookup,
+        sql: &str,
+        args: Args,
+    ) -> StoreResult<Option<SessionContext>> {
+        let Some(cache) = &self.cache else {
+            return self.optional(sql, args).await;
+        };
+        if let Some(hit) = cache.get(hash, lookup) {
+            return Ok(Some(hit));
+        }
+        let generation = cache.generation();
+        let found: Option<SessionContext> = self.optional(sql, args).await?;
+        if let Some(context) = &found {
+            cache.put(hash, lookup, generation, context);
+        }
+        Ok(found)
+    }
+}
+
+#[async_trait]
+impl<DB: Dialect> Store for SqlStore<DB> {
+    fn backend(&self) -> &'static str {
+        DB::BACKEND
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        DB::migrate(&self.pool).await
+    }
+}
+
+type Tx<DB> = Transaction<'static, DB>;
+
+async fn insert_user<DB: Dialect>(tx: &mut Tx<DB>, user: &NewUser, now: DateTime<Utc>) -> StoreResult<User> {
+    let args = args![
+        Uuid::new_v4(),
+        &user.email,
+        &user.display_name,
+        &user.password_hash.0,
+        now
+    ];
+    let inserted = DB::fetch_all(&mut **tx, sql::INSERT_USER, args).await;
+    inserted
+        .map_err(conflict)?
+        .pop()
+        .ok_or(sqlx::Error::RowNotFound.into())
+}
+
+async fn insert_membership<DB: Dialect>(
+    tx: &mut Tx<DB>,
+    account_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+    now: DateTime<Utc>,
+) -> StoreResult<Membership> {
+    let args = args![account_id, user_id, role, now];
+    let inserted = DB::fetch_all(&mut **tx, sql::INSERT_MEMBERSHIP, args).await;
+    inserted
+        .map_err(membership_error)?
+        .pop()
+        .ok_or(sqlx::Error::RowNotFound.into())
+}
+
+async fn insert_audits<DB: Dialect>(tx: &mut Tx<DB>, events: &[NewAuditEvent]) -> StoreResult<()> {
+    for chunk in events.chunks(BULK_ROWS) {
+        let (sql, args) = sql::insert_audits(chunk);
+        DB::execute(&mut **tx, &sql, args).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! Login sessions: creating, listing and ending them, their credentials, the session
+//! check's lookups and the sweep.
+
+use super::{insert_audits, SqlStore};
+use crate::domain::{SessionKind, SessionView};
+use crate::model::{LoginSession, SessionListing};
+use crate::store::cache::Lookup;
+use crate::store::dialect::{args, Dialect};
+use crate::store::types::conflict;
+use crate::store::{
+    sql, Liveness, NewAuditEvent, NewSession, SessionContext, SessionEnd, SessionSelection, SessionStore,
+    StoreError, StoreResult, TokenHash, BULK_ROWS,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+#[async_trait]
+impl<DB: Dialect> SessionStore for SqlStore<DB> {
+    async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession> {
+        let mut tx = self.pool.begin().await?;
+        let args = args![
+            new.id,
+            &new.token_hash,
+            new.account_id,
+            new.user_id,
+            new.kind,
+            new.created_at,
+            new.expires_at,
+            &new.ip,
+            &new.user_agent,
+        ];
+        let created = DB::fetch_all(&mut *tx, sql::INSERT_SESSION, args).await;
+        let session: LoginSession = created.map_err(conflict)?.pop().ok_or(StoreError::NotFound)?;
+        let args = args![new.account_id, new.user_id, new.created_at];
+        DB::execute(&mut *tx, sql::MEMBER_ACTIVE_AT, args).await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>, ip: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let touched: Option<(Uuid, Uuid)> =
+            DB::fetch_optional(&mut *tx, sql::TOUCH_SESSION, args![id, at, ip]).await?;
+        let Some((account_id, user_id)) = touched else {
+            return Ok(());
+        };
+        DB::execute(&mut *tx, sql::MEMBER_ACTIVE_AT, args![account_id, user_id, at]).await?;
+        tx.commit().await?;
+        if let Some(cache) = &self.cache {
+            cache.touched(id, at, ip);
+        }
+        Ok(())
+    }
+
+    async fn session(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<LoginSession>> {
+        self.optional(sql::SESSION, args![id, account_id]).await
+    }
+
+    async fn sessions_of_user(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        view: SessionView,
+        live: Liveness,
+    ) -> StoreResult<Vec<SessionListing>> {
+        let mut args = args![account_id, user_id];
+        if view != SessionView::All {
+            args.extend(args![live.idle_before, live.created_before]);
+        }
+        self.all(sql::sessions_of_user(view), args).await
+    }
+
+    async fn end_sessions(
+        &self,
+        account_id: Uuid,
+        selection: &SessionSelection,
+        end: &SessionEnd,
+    ) -> StoreResult<Vec<LoginSession>> {
+        let mut tx = self.pool.begin().await?;
+        let mut ended: Vec<LoginSession> = Vec::new();
+        match selection {
+            SessionSelection::LiveOfUser {
+                user_id,
+                except,
+                live,
+            } => {
+                let args = args![
+                    end.at,
+                    end.by,
+                    end.reason,
+                    account_id,
+                    *user_id,
+                    live.idle_before,
+                    live.created_before,
+                    *except,
+                ];
+                ended = DB::fetch_all(&mut *tx, sql::END_LIVE_OF_USER, args).await?;
+            }
+            SessionSelection::Ids { ids, user_id } => {
+                for chunk in ids.chunks(BULK_ROWS) {
+                    let (sql, args) = sql::end_by_ids(account_id, chunk, *user_id, end);
+                    ended.extend(DB::fetch_all::<LoginSession>(&mut *tx, &sql, args).await?);
+                }
+            }
+        }
+        let events: Vec<_> = ended
+            .iter()
+            .map(|s| NewAuditEvent::session_ended(s, end))
+            .collect();
+        insert_audits(&mut tx, &events).await?;
+        tx.commit().await?;
+        if !ended.is_empty() {
+            self.invalidate();
+        }
+        Ok(ended)
+    }
+
+    async fn session_by_token(
+        &self,
+        hash: &TokenHash,
+        kind: SessionKind,
+    ) -> StoreResult<Option<SessionContext>> {
+        let lookup = match kind {
+            SessionKind::Browser => Lookup::Browser,
+            SessionKind::Cli => Lookup::Refresh,
+        };
+        self.context(hash, lookup, DB::CONTEXT_BY_TOKEN, args![hash, kind])
+            .await
+    }
+
+    async fn session_by_access_token(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionContext>> {
+        let args = args![hash, now];
+        let found = self
+            .context(hash, Lookup::Access, sql::CONTEXT_BY_ACCESS_TOKEN, args)
+            .await?;
+        // A cached entry may outlive its token's ten minutes.
+        Ok(found.filter(|c| c.token_expires_at.is_some_and(|expiry| expiry > now)))
+    }
+
+    async fn session_by_retired_refresh(&self, hash: &TokenHash) -> StoreResult<Option<(Uuid, Uuid)>> {
+        self.optional(sql::RETIRED_REFRESH, args![hash]).await
+    }
+
+    async fn add_access_token(
+        &self,
+        session_id: Uuid,
+        hash: &TokenHash,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let args = args![hash, session_id, expires_at];
+        DB::execute(&mut *self.conn().await?, sql::INSERT_ACCESS_TOKEN, args)
+            .await
+            .map_err(conflict)?;
+        Ok(())
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        session_id: Uuid,
+        old: &TokenHash,
+        new: &TokenHash,
+        retired_until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        if DB::execute(&mut *tx, sql::SWAP_REFRESH, args![session_id, old, new]).await? != 1 {
+            return Ok(false);
+        }
+        DB::execute(
+            &mut *tx,
+            sql::RETIRE_REFRESH,
+            args![old, session_id, retired_until],
+        )
+        .await?;
+        tx.commit().await?;
+        self.invalidate();
+        Ok(true)
+    }
+
+    async fn unrecorded_expired(
+        &self,
+        account_id: Uuid,
+        live: Liveness,
+        limit: i64,
+    ) -> StoreResult<Vec<LoginSession>> {
+        let args = args![account_id, live.idle_before, live.created_before, limit];
+        self.all(sql::UNRECORDED_EXPIRED, args).await
+    }
+
+    async fn purge(&self, ended_before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
+        let tokens = self.run(sql::PURGE_TOKENS, args![now]).await?;
+        let sessions = self.run(sql::PURGE_SESSIONS, args![ended_before]).await?;
+        Ok(tokens + sessions)
+    }
+}

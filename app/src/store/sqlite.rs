@@ -1,0 +1,82 @@
+//! The SQLite backend: the default, a single file next to the server. One server process
+//! owns the file, so its store may cache the session check's lookups (`cache.rs`).
+
+use super::dialect::{self, Args, BoxFuture, Dialect, Record};
+use super::sql_store::SqlStore;
+use super::{sql, StoreError, StoreResult};
+use sqlx::error::BoxDynError;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Executor;
+use sqlx::{Database, Pool, Sqlite, SqliteConnection};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+pub type SqliteStore = SqlStore<Sqlite>;
+
+impl SqlStore<Sqlite> {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        if let Some(dir) = std::path::Path::new(options.get_filename()).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+            }
+        }
+        // One writer at a time anyway; a few connections keep the page caches (2 MB each) small.
+        // A local file cannot hang up: skip sqlx's ping on every acquire.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await?;
+        Ok(SqlStore::new(pool, true))
+    }
+}
+
+impl Dialect for Sqlite {
+    const BACKEND: &'static str = "sqlite";
+    const UPDATE_SETTINGS: &'static str = sql::UPDATE_SETTINGS_SQLITE;
+    const CONTEXT_BY_TOKEN: &'static str = sql::CONTEXT_BY_TOKEN_SQLITE;
+
+    fn migrate(pool: &Pool<Self>) -> BoxFuture<'_, StoreResult<()>> {
+        Box::pin(async move { Ok(MIGRATOR.run(pool).await?) })
+    }
+
+    #[cfg(feature = "testing")]
+    fn migrate_from<'a>(pool: &'a Pool<Self>, dir: &'a std::path::Path) -> BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move { Ok(sqlx::migrate::Migrator::new(dir).await?.run(pool).await?) })
+    }
+
+    fn arguments<'q>(values: Args) -> Result<<Self as Database>::Arguments<'q>, BoxDynError> {
+        dialect::arguments::<Sqlite>(values)
+    }
+
+    fn fetch_all<'c, R: Record>(
+        conn: &'c mut SqliteConnection,
+        sql: &'c str,
+        args: Args,
+    ) -> BoxFuture<'c, Result<Vec<R>, sqlx::Error>> {
+        Box::pin(dialect::fetch_all::<Sqlite, R>(conn, sql, args))
+    }
+
+    fn execute<'c>(
+        conn: &'c mut SqliteConnection,
+        sql: &'c str,
+        args: Args,
+    ) -> BoxFuture<'c, Result<u64, sqlx::Error>> {
+        Box::pin(async move { Ok(dialect::execute::<Sqlite>(conn, sql, args).await?.rows_affected()) })
+    }
+
+    fn execute_raw<'c>(
+        conn: &'c mut SqliteConnection,
+        sql: &'c str,
+    ) -> BoxFuture<'c, Result<u64, sqlx::Error>> {
+        Box::pin(async move { Ok(conn.execute(sql).await?.rows_affected()) })
+    }
+}
