@@ -7,7 +7,7 @@
 )]
 
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind, SessionView};
-use app::model::{Account, User, UserSort};
+use app::model::{Account, LoginSession, User, UserSort};
 use app::store::testing::{fresh_store, on_postgres, TestStore};
 use app::store::{
     Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd, SessionSelection, StoreError,
@@ -314,21 +314,17 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
     );
 
     // Ending: only in the right account, once, with an audit event.
-    let end = SessionEnd {
-        at: t0() + Duration::minutes(20),
-        by: Some(owner.id),
-        reason: EndReason::EndedByAdministrator,
-    };
+    let end = SessionEnd::by(
+        owner.id,
+        EndReason::EndedByAdministrator,
+        t0() + Duration::minutes(20),
+    );
     assert!(
         !end_one(&store, beta.id, first.id, &end).await,
         "other account cannot end it"
     );
     assert!(end_one(&store, acme.id, first.id, &end).await);
-    let later = SessionEnd {
-        at: t0() + Duration::minutes(30),
-        by: None,
-        reason: EndReason::SignedOut,
-    };
+    let later = SessionEnd::system(EndReason::SignedOut, t0() + Duration::minutes(30));
     assert!(
         !end_one(&store, acme.id, first.id, &later).await,
         "ending twice changes nothing"
@@ -438,11 +434,11 @@ async fn users_are_searched_sorted_paged_and_counted() {
             .await
             .unwrap();
         if seed == 12 {
-            let end = SessionEnd {
-                at: t0() + Duration::minutes(4),
-                by: Some(owner.id),
-                reason: EndReason::EndedByAdministrator,
-            };
+            let end = SessionEnd::by(
+                owner.id,
+                EndReason::EndedByAdministrator,
+                t0() + Duration::minutes(4),
+            );
             end_one(&store, acme.id, s.id, &end).await;
         }
     }
@@ -662,11 +658,7 @@ async fn credentials_resolve_rotate_and_expire() {
     };
     let expired = store.unrecorded_expired(acme.id, live, 10).await.unwrap();
     assert_eq!(expired.iter().map(|s| s.id).collect::<Vec<_>>(), vec![cli.id]);
-    let end = SessionEnd {
-        at: t0() + Duration::hours(3),
-        by: None,
-        reason: EndReason::Inactivity,
-    };
+    let end = SessionEnd::system(EndReason::Inactivity, t0() + Duration::hours(3));
     end_one(&store, acme.id, cli.id, &end).await;
     assert!(store
         .unrecorded_expired(acme.id, live, 10)
@@ -764,9 +756,8 @@ async fn bulk_paths_write_members_and_sessions_with_history() {
             let created_at = t0() + Duration::seconds(i64::from(i));
             let mut hash = [0u8; 32];
             hash[..4].copy_from_slice(&i.to_be_bytes());
-            SeedSession {
+            let session = LoginSession {
                 id: Uuid::new_v4(),
-                token_hash: TokenHash(hash),
                 account_id: acme.id,
                 user_id: if i < 100 { ids[0] } else { ids[(i % 2500) as usize] },
                 kind: SessionKind::Browser,
@@ -779,6 +770,10 @@ async fn bulk_paths_write_members_and_sessions_with_history() {
                 ended_at: ended.then(|| created_at + Duration::minutes(2)),
                 ended_by: ended.then_some(owner.id),
                 end_reason: ended.then_some(EndReason::EndedByAdministrator),
+            };
+            SeedSession {
+                session,
+                token_hash: TokenHash(hash),
             }
         })
         .collect();
@@ -826,11 +821,11 @@ async fn ends_select_by_ids_or_a_users_live_sessions_and_audit_each() {
         .create_session(&session_for(acme.id, owner.id, t0(), 30))
         .await
         .unwrap();
-    let end = SessionEnd {
-        at: t0() + Duration::minutes(1),
-        by: Some(owner.id),
-        reason: EndReason::EndedByAdministrator,
-    };
+    let end = SessionEnd::by(
+        owner.id,
+        EndReason::EndedByAdministrator,
+        t0() + Duration::minutes(1),
+    );
 
     // Ids limited to a user: another user's session in the list is left alone.
     let selection = SessionSelection::Ids {
@@ -890,11 +885,7 @@ async fn the_database_refuses_end_reasons_it_does_not_know() {
         .create_session(&session_for(acme.id, owner.id, t0(), 40))
         .await
         .unwrap();
-    let end = SessionEnd {
-        at: t0(),
-        by: None,
-        reason: EndReason::SignedOut,
-    };
+    let end = SessionEnd::system(EndReason::SignedOut, t0());
     assert!(end_one(&store, acme.id, session.id, &end).await);
     let unknown = "UPDATE login_sessions SET end_reason = 'from_the_future'";
     assert!(
@@ -942,11 +933,7 @@ async fn upgrading_keeps_tokens_and_ends_half_ended_sessions() {
         .add_access_token(live.id, &TokenHash([9; 32]), t0() + Duration::minutes(10))
         .await
         .unwrap();
-    let end = SessionEnd {
-        at: t0(),
-        by: Some(owner.id),
-        reason: EndReason::EndedByAdministrator,
-    };
+    let end = SessionEnd::by(owner.id, EndReason::EndedByAdministrator, t0());
     assert!(end_one(&store, acme.id, legacy.id, &end).await);
     // What old rows may hold: a reason nobody knows, a reason without an end time.
     let legacy_reason = "UPDATE login_sessions SET end_reason = 'legacy' WHERE ended_at IS NOT NULL";

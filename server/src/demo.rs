@@ -121,11 +121,7 @@ pub async fn seed_if_empty(
             if n == 3 {
                 // Ended by the administrator, or by the owner when it is the administrator's own.
                 let by = if person == 1 { people[0].1 } else { people[1].1 };
-                let end = SessionEnd {
-                    at: now - Duration::minutes(5),
-                    by: Some(by),
-                    reason: EndReason::EndedByAdministrator,
-                };
+                let end = SessionEnd::by(by, EndReason::EndedByAdministrator, now - Duration::minutes(5));
                 end_sessions(store, account_id, one(session.id), end).await?;
             }
         }

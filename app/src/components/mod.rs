@@ -3,6 +3,7 @@
 pub mod confirm;
 pub mod drawer;
 pub mod header;
+pub mod loading;
 pub mod menu;
 pub mod modal;
 pub mod sessions;
@@ -11,6 +12,7 @@ pub mod time;
 pub use confirm::ConfirmDialog;
 pub use drawer::Drawer;
 pub use header::ConsoleHeader;
+pub use loading::Loading;
 pub use menu::{MenuAction, MenuButton, MenuItem};
 pub use sessions::{SessionScope, SessionsPanel};
 pub use time::RelativeTime;

@@ -1,3 +1,4 @@
+use super::{parse_name, UnknownName};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -54,28 +55,15 @@ impl fmt::Display for Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}: expected owner, administrator or member")]
-pub struct UnknownRole(pub String);
-
 impl FromStr for Role {
-    type Err = UnknownRole;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "owner" => Ok(Role::Owner),
-            "administrator" | "admin" => Ok(Role::Administrator),
-            "member" => Ok(Role::Member),
-            other => Err(UnknownRole(other.to_string())),
-        }
-    }
-}
-
-impl TryFrom<String> for Role {
-    type Error = UnknownRole;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
+    type Err = UnknownName;
+    /// Accepts any case and "admin" for administrator.
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        let name = match s.trim().to_ascii_lowercase() {
+            admin if admin == "admin" => "administrator".to_string(),
+            other => other,
+        };
+        parse_name(&name, &Role::ALL, Self::as_str, "role")
     }
 }
 

@@ -1,6 +1,7 @@
 //! When a login session stops being valid, and which sessions a limit ends.
 
 use super::settings::LoginSessionSettings;
+use super::{parse_name, UnknownName};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -31,18 +32,15 @@ impl SessionKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown session kind {0:?}: expected browser or cli")]
-pub struct UnknownSessionKind(pub String);
-
 impl FromStr for SessionKind {
-    type Err = UnknownSessionKind;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "browser" => Ok(SessionKind::Browser),
-            "cli" => Ok(SessionKind::Cli),
-            other => Err(UnknownSessionKind(other.to_string())),
-        }
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        parse_name(
+            s,
+            &[SessionKind::Browser, SessionKind::Cli],
+            Self::as_str,
+            "session kind",
+        )
     }
 }
 
@@ -133,17 +131,10 @@ impl EndReason {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown end reason {0:?}")]
-pub struct UnknownEndReason(pub String);
-
 impl FromStr for EndReason {
-    type Err = UnknownEndReason;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        EndReason::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownEndReason(s.to_string()))
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        parse_name(s, &EndReason::ALL, Self::as_str, "end reason")
     }
 }
 
@@ -245,13 +236,7 @@ pub fn over_concurrent_limit<Id: Copy>(active: &[(Id, DateTime<Utc>)], limit: Op
 mod tests {
     use super::*;
     use crate::domain::settings::{DAY, HOUR, MINUTE};
-    use chrono::TimeZone;
-
-    fn t(secs: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_800_000_000 + secs, 0)
-            .single()
-            .unwrap_or_default()
-    }
+    use crate::domain::t;
 
     fn live(created: i64, last_active: i64) -> SessionTimes {
         SessionTimes {

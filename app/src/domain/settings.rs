@@ -48,46 +48,37 @@ impl LoginSessionSettings {
 
     /// Checks every range and the cross-field rule; returns all violations at once.
     pub fn validate(&self) -> Result<(), Vec<SettingsViolation>> {
-        let mut errors = Vec::new();
-        let refuse = |errors: &mut Vec<SettingsViolation>, field, message: &str| {
-            errors.push(SettingsViolation {
+        let ranges = [
+            (
+                SettingField::Inactivity,
+                INACTIVITY_MIN..=INACTIVITY_MAX,
+                "Sign out due to inactivity must be between 15 minutes and 24 hours",
+            ),
+            (
+                SettingField::MaxDuration,
+                MAX_DURATION_MIN..=MAX_DURATION_MAX,
+                "Maximum session duration must be between 15 minutes and 30 days",
+            ),
+            (
+                SettingField::ConcurrentLimit,
+                CONCURRENT_MIN..=CONCURRENT_MAX,
+                "Concurrent sessions must be Unlimited or between 1 and 100",
+            ),
+        ];
+        let mut errors: Vec<SettingsViolation> = ranges
+            .into_iter()
+            .filter(|(field, range, _)| self.get(*field).is_some_and(|v| !range.contains(&v)))
+            .map(|(field, _, message)| SettingsViolation {
                 field,
                 message: message.to_string(),
             })
-        };
-        if let Some(v) = self.inactivity_secs {
-            if !(INACTIVITY_MIN..=INACTIVITY_MAX).contains(&v) {
-                refuse(
-                    &mut errors,
-                    SettingField::Inactivity,
-                    "Sign out due to inactivity must be between 15 minutes and 24 hours",
-                );
-            }
-        }
-        if let Some(v) = self.max_duration_secs {
-            if !(MAX_DURATION_MIN..=MAX_DURATION_MAX).contains(&v) {
-                refuse(
-                    &mut errors,
-                    SettingField::MaxDuration,
-                    "Maximum session duration must be between 15 minutes and 30 days",
-                );
-            }
-        }
-        if let Some(v) = self.concurrent_limit {
-            if !(CONCURRENT_MIN..=CONCURRENT_MAX).contains(&v) {
-                refuse(
-                    &mut errors,
-                    SettingField::ConcurrentLimit,
-                    "Concurrent sessions must be Unlimited or between 1 and 100",
-                );
-            }
-        }
+            .collect();
         if errors.is_empty() && self.max_duration() < self.inactivity() {
-            refuse(
-                &mut errors,
-                SettingField::MaxDuration,
-                "Maximum session duration may not be shorter than sign out due to inactivity",
-            );
+            errors.push(SettingsViolation {
+                field: SettingField::MaxDuration,
+                message: "Maximum session duration may not be shorter than sign out due to inactivity"
+                    .to_string(),
+            });
         }
         if errors.is_empty() {
             Ok(())

@@ -39,13 +39,7 @@ pub fn ip_key(ip: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn t(secs: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_800_000_000 + secs, 0)
-            .single()
-            .unwrap_or_default()
-    }
+    use crate::domain::t;
 
     #[test]
     fn allowed_until_the_limit() {

@@ -1,5 +1,5 @@
 use crate::api::auth::me;
-use crate::components::{reload_if_signed_out, ConsoleHeader};
+use crate::components::{reload_if_signed_out, ConsoleHeader, Loading};
 use crate::model::Caller;
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
@@ -16,11 +16,7 @@ pub fn ConsoleLayout() -> impl IntoView {
             "Skip to content"
         </a>
         <Suspense fallback=|| {
-            view! {
-                <p class="loading" role="status">
-                    "Loading…"
-                </p>
-            }
+            view! { <Loading text="Loading…" /> }
         }>
             {move || Suspend::new(async move {
                 match caller.await {

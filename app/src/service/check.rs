@@ -78,11 +78,7 @@ pub async fn judge(
         return Ok(Ok(caller(context)));
     }
     if let (SessionState::Idle | SessionState::PastMaximum, Some(reason)) = (verdict, verdict.end_reason()) {
-        let end = SessionEnd {
-            at: now,
-            by: None,
-            reason,
-        };
+        let end = SessionEnd::system(reason, now);
         end_sessions(&*state.store, context.account_id, one(context.session_id), end).await?;
     }
     let notice = SignInNotice::for_state(verdict, &context.settings).unwrap_or(SignInNotice::Ended);

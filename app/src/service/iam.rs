@@ -101,11 +101,7 @@ pub async fn user_sessions(
 }
 
 fn by_administrator(state: &AppState, caller: &Caller) -> SessionEnd {
-    SessionEnd {
-        at: state.clock.now(),
-        by: Some(caller.user_id),
-        reason: EndReason::EndedByAdministrator,
-    }
+    SessionEnd::by(caller.user_id, EndReason::EndedByAdministrator, state.clock.now())
 }
 
 /// Ends one session of a user. Already ended (by someone else a moment ago) is fine:

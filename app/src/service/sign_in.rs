@@ -113,11 +113,7 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> Result<SignInOutcome, App
             .collect();
         let over = over_concurrent_limit(&by_activity, settings.concurrent_limit);
         if !over.is_empty() {
-            let end = SessionEnd {
-                at: now,
-                by: None,
-                reason: EndReason::ConcurrentLimit,
-            };
+            let end = SessionEnd::system(EndReason::ConcurrentLimit, now);
             let selection = Selection::Ids {
                 ids: over,
                 user_id: Some(user.id),
@@ -168,11 +164,7 @@ pub async fn sign_in_browser(
 
 /// Signs the caller out: ends their current session.
 pub async fn sign_out(state: &AppState, caller: &Caller) -> Result<(), AppError> {
-    let end = SessionEnd {
-        at: state.clock.now(),
-        by: Some(caller.user_id),
-        reason: EndReason::SignedOut,
-    };
+    let end = SessionEnd::by(caller.user_id, EndReason::SignedOut, state.clock.now());
     end_sessions(&*state.store, caller.account_id, one(caller.session_id), end).await?;
     Ok(())
 }

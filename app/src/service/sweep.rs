@@ -34,11 +34,7 @@ pub async fn sweep(state: &AppState, retention: Duration, max_ends: u64) -> Resu
                 }
             }
             for (_, (reason, ids)) in by_reason {
-                let end = SessionEnd {
-                    at: now,
-                    by: None,
-                    reason,
-                };
+                let end = SessionEnd::system(reason, now);
                 let selection = Selection::Ids { ids, user_id: None };
                 let ended = end_sessions(&*state.store, account_id, selection, end).await?;
                 recorded += ended.len() as u64;

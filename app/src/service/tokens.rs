@@ -54,11 +54,7 @@ pub async fn password_grant(
 pub async fn refresh(state: &AppState, refresh_token: &str, ip: &str) -> Result<Issued, AppError> {
     let now = state.clock.now();
     let old = hash_token(refresh_token);
-    let reuse = SessionEnd {
-        at: now,
-        by: None,
-        reason: EndReason::RefreshTokenReuse,
-    };
+    let reuse = SessionEnd::system(EndReason::RefreshTokenReuse, now);
     let Some(context) = state.store.session_by_token(&old, SessionKind::Cli).await? else {
         if let Some((account_id, session_id)) = state.store.session_by_retired_refresh(&old).await? {
             let ended = end_sessions(&*state.store, account_id, one(session_id), reuse).await?;
@@ -103,11 +99,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str, ip: &str) -> Result<
 pub async fn revoke_refresh_token(state: &AppState, refresh_token: &str) -> Result<(), AppError> {
     let hash = hash_token(refresh_token);
     if let Some(context) = state.store.session_by_token(&hash, SessionKind::Cli).await? {
-        let end = SessionEnd {
-            at: state.clock.now(),
-            by: Some(context.user_id),
-            reason: EndReason::SignedOut,
-        };
+        let end = SessionEnd::by(context.user_id, EndReason::SignedOut, state.clock.now());
         end_sessions(&*state.store, context.account_id, one(context.session_id), end).await?;
     }
     Ok(())

@@ -185,23 +185,24 @@ pub type DynStore = Arc<dyn Store>;
 /// Opens the store a `DATABASE_URL` names: `postgres://` or `postgresql://` for
 /// Postgres, `sqlite:` for a SQLite file (created with its folder if missing).
 pub async fn connect(url: &str) -> StoreResult<DynStore> {
-    if is_postgres(url) {
-        Ok(Arc::new(PostgresStore::connect(url).await?))
+    open::<dyn Store>(url, |s| Arc::new(s), |p| Arc::new(p)).await
+}
+
+/// Opens the backend `url` names and hands it out as the caller's kind of `Arc`.
+async fn open<T: ?Sized>(
+    url: &str,
+    sqlite: fn(SqliteStore) -> Arc<T>,
+    postgres: fn(PostgresStore) -> Arc<T>,
+) -> StoreResult<Arc<T>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(postgres(PostgresStore::connect(url).await?))
     } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
+        Ok(sqlite(SqliteStore::connect(url).await?))
     } else {
-        Err(unsupported_url())
+        Err(StoreError::Database(sqlx::Error::Configuration(
+            "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
+        )))
     }
-}
-
-fn is_postgres(url: &str) -> bool {
-    url.starts_with("postgres://") || url.starts_with("postgresql://")
-}
-
-fn unsupported_url() -> StoreError {
-    StoreError::Database(sqlx::Error::Configuration(
-        "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
-    ))
 }
 
 /// Rows per multi-row statement in the bulk paths: 14 columns × 1000 stays well under

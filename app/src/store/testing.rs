@@ -11,10 +11,10 @@
 
 use super::dialect::{args, Dialect};
 use super::sql_store::SqlStore;
-use super::{sql, NewAuditEvent, NewUser, PostgresStore, SqliteStore, Store, StoreResult, TokenHash};
+use super::{sql, NewAuditEvent, NewUser, Store, StoreResult, TokenHash};
 use super::{types::conflict, BULK_ROWS};
-use crate::domain::{EndReason, Role, SessionKind};
-use crate::model::AuditEvent;
+use crate::domain::Role;
+use crate::model::{AuditEvent, LoginSession};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection};
@@ -26,20 +26,8 @@ use uuid::Uuid;
 /// A session with its whole history, as scale seeding (benchmarks) writes it.
 #[derive(Debug, Clone)]
 pub struct SeedSession {
-    pub id: Uuid,
+    pub session: LoginSession,
     pub token_hash: TokenHash,
-    pub account_id: Uuid,
-    pub user_id: Uuid,
-    pub kind: SessionKind,
-    pub created_at: DateTime<Utc>,
-    pub last_active_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub ip: String,
-    pub last_ip: String,
-    pub user_agent: String,
-    pub ended_at: Option<DateTime<Utc>>,
-    pub ended_by: Option<Uuid>,
-    pub end_reason: Option<EndReason>,
 }
 
 #[async_trait]
@@ -68,13 +56,7 @@ pub type DynTestingStore = Arc<dyn TestingStore>;
 
 /// Opens a store with its testing side.
 pub async fn connect(url: &str) -> StoreResult<DynTestingStore> {
-    if super::is_postgres(url) {
-        Ok(Arc::new(PostgresStore::connect(url).await?))
-    } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
-    } else {
-        Err(super::unsupported_url())
-    }
+    super::open::<dyn TestingStore>(url, |s| Arc::new(s), |p| Arc::new(p)).await
 }
 
 const AUDIT_EVENTS: &str = "SELECT id, account_id, actor_user_id, action, target_user_id, session_id, \
@@ -85,7 +67,7 @@ const MEMBERS_LAST_ACTIVE: &str = "UPDATE memberships SET last_active_at = (SELE
 
 /// The accounts a batch of seeded sessions touches, once each.
 fn accounts_of(sessions: &[SeedSession]) -> Vec<Uuid> {
-    let mut accounts: Vec<Uuid> = sessions.iter().map(|s| s.account_id).collect();
+    let mut accounts: Vec<Uuid> = sessions.iter().map(|s| s.session.account_id).collect();
     accounts.sort_unstable();
     accounts.dedup();
     accounts
@@ -148,10 +130,11 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
             );
             let args = chunk
                 .iter()
-                .flat_map(|s| {
+                .flat_map(|seed| {
+                    let s = &seed.session;
                     args![
                         s.id,
-                        &s.token_hash,
+                        &seed.token_hash,
                         s.account_id,
                         s.user_id,
                         s.kind,

@@ -71,6 +71,22 @@ pub struct SessionEnd {
     pub reason: EndReason,
 }
 
+impl SessionEnd {
+    /// Ended by a person: the user, an administrator, a sign-out.
+    pub fn by(user_id: Uuid, reason: EndReason, at: DateTime<Utc>) -> Self {
+        SessionEnd {
+            at,
+            by: Some(user_id),
+            reason,
+        }
+    }
+
+    /// Ended by the system: a limit, an expiry, reuse detection.
+    pub fn system(reason: EndReason, at: DateTime<Utc>) -> Self {
+        SessionEnd { at, by: None, reason }
+    }
+}
+
 /// The instants before which a session counts as expired even though no request has
 /// recorded its end yet (computed from the account settings by the domain).
 #[derive(Debug, Clone, Copy)]

@@ -5,6 +5,7 @@
 use anyhow::{bail, Context};
 use app::domain::session::expires_at;
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
+use app::model::LoginSession;
 use app::ssr::crypto::{hash_password, new_token};
 use app::store::testing::{self, SeedSession};
 use app::store::{NewUser, TokenHash};
@@ -137,9 +138,9 @@ fn session(
         }
         _ => (None, None, None),
     };
-    SeedSession {
+    let token_hash = rng.hash();
+    let session = LoginSession {
         id: Uuid::new_v4(),
-        token_hash: rng.hash(),
         account_id,
         user_id,
         kind,
@@ -152,7 +153,8 @@ fn session(
         ended_at,
         ended_by,
         end_reason,
-    }
+    };
+    SeedSession { session, token_hash }
 }
 
 fn mix_for(rng: &mut Rng) -> Mix {
@@ -242,7 +244,8 @@ async fn main() -> anyhow::Result<()> {
     let mut pool_cli = Vec::new();
     for k in 0..2 * args.pool {
         let user = members[1 + k % (members.len() - 1)];
-        let mut s = session(&mut rng, account.id, user, now, Mix::Active, admin.id);
+        let mut seed = session(&mut rng, account.id, user, now, Mix::Active, admin.id);
+        let s = &mut seed.session;
         s.created_at = now - Duration::minutes(5);
         s.last_active_at = now - Duration::minutes(1);
         s.expires_at = s.created_at + Duration::days(1);
@@ -250,14 +253,14 @@ async fn main() -> anyhow::Result<()> {
             let (token, token_hash) = new_token()?;
             s.kind = SessionKind::Browser;
             s.user_agent = AGENTS[0].to_string();
-            s.token_hash = token_hash;
+            seed.token_hash = token_hash;
             writeln!(cookies, "{token}")?;
         } else {
             s.kind = SessionKind::Cli;
             s.user_agent = AGENTS[7].to_string();
             pool_cli.push(s.id);
         }
-        sessions.push(s);
+        sessions.push(seed);
     }
     while sessions.len() < args.sessions {
         let (account_id, user, ender) = everyone[rng.below(everyone.len() as u64) as usize];

@@ -177,6 +177,21 @@ fn run_cli(db: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
     )
 }
 
+/// `add-user` for Mia (m@acme.test) into `account`, with `extra` arguments.
+fn add_mia(db: &str, account: &str, extra: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut args = vec![
+        "add-user",
+        "--account",
+        account,
+        "--email",
+        "m@acme.test",
+        "--name",
+        "Mia",
+    ];
+    args.extend_from_slice(extra);
+    run_cli(db, &args, stdin)
+}
+
 #[test]
 fn binary_reads_passwords_from_stdin_and_fails_in_one_line() {
     let dir = std::env::temp_dir().join(format!("sc-cli-{}", uuid::Uuid::new_v4().simple()));
@@ -197,86 +212,27 @@ fn binary_reads_passwords_from_stdin_and_fails_in_one_line() {
     );
     assert!(ok && out.contains("created account \"Acme\""), "{out}");
 
-    let (ok, _, err) = run_cli(
-        &db,
-        &[
-            "add-user",
-            "--account",
-            "Acme",
-            "--email",
-            "m@acme.test",
-            "--name",
-            "Mia",
-        ],
-        "\n",
-    );
+    let (ok, _, err) = add_mia(&db, "Acme", &[], "\n");
     assert!(!ok);
     assert_eq!(err.trim(), "error: Enter a password");
 
-    let (ok, _, err) = run_cli(
-        &db,
-        &[
-            "add-user",
-            "--account",
-            "Missing",
-            "--email",
-            "m@acme.test",
-            "--name",
-            "Mia",
-        ],
-        "a long enough password\n",
-    );
+    let (ok, _, err) = add_mia(&db, "Missing", &[], "a long enough password\n");
     assert!(!ok);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 
-    let (ok, _, err) = run_cli(
-        &db,
-        &[
-            "add-user",
-            "--account",
-            "Acme",
-            "--email",
-            "m@acme.test",
-            "--name",
-            "Mia",
-            "--role",
-            "superuser",
-        ],
-        "a long enough password\n",
-    );
+    let (ok, _, err) = add_mia(&db, "Acme", &["--role", "superuser"], "a long enough password\n");
     assert!(!ok);
     assert!(err.contains("invalid value 'superuser' for '--role"), "{err}");
     assert!(err.contains("owner, administrator, member"), "{err}");
 
-    let (ok, out, _) = run_cli(
+    let (ok, out, _) = add_mia(
         &db,
-        &[
-            "add-user",
-            "--account",
-            "Acme",
-            "--email",
-            "m@acme.test",
-            "--name",
-            "Mia",
-            "--role",
-            "administrator",
-        ],
+        "Acme",
+        &["--role", "administrator"],
         "a long enough password\n",
     );
     assert!(ok, "{out}");
-    let (ok, _, err) = run_cli(
-        &db,
-        &[
-            "add-user",
-            "--account",
-            "Acme",
-            "--email",
-            "m@acme.test",
-            "--name",
-            "Mia",
-        ],
-        "a long enough password\n",
-    );
+    let (ok, _, err) = add_mia(&db, "Acme", &[], "a long enough password\n");
     assert!(!ok);
     assert_eq!(err.trim(), "error: This user is already a member of the account");
     let _ = std::fs::remove_dir_all(dir);

@@ -135,13 +135,7 @@ async fn end_all_ends_browser_and_cli_sessions_of_the_user() {
         "grant_type=refresh_token&refresh_token={}",
         tokens["refresh_token"].as_str().unwrap()
     );
-    assert_eq!(
-        w.app
-            .post_form("/api/v1/auth/token", &refresh, None)
-            .await
-            .status(),
-        400
-    );
+    assert_eq!(w.app.token(&refresh).await.status(), 400);
     assert!(w.app.is_active(&w.owner).await, "other users keep their sessions");
 }
 
@@ -149,23 +143,12 @@ async fn end_all_ends_browser_and_cli_sessions_of_the_user() {
 async fn an_administrator_may_not_end_the_owners_sessions() {
     let w = world().await;
     let owner_session = w.app.session_of(&w.owner).await;
-    let (status, _) = w
+    let status = w
         .app
-        .call(
-            &w.admin,
-            "iam_end_session",
-            &format!("user_id={}&session_id={owner_session}", w.acme.owner.id),
-        )
+        .end_user_session(&w.admin, w.acme.owner.id, owner_session)
         .await;
     assert_eq!(status, 403);
-    let (status, _) = w
-        .app
-        .call(
-            &w.admin,
-            "iam_end_all_sessions",
-            &format!("user_id={}", w.acme.owner.id),
-        )
-        .await;
+    let status = w.app.end_all_user_sessions(&w.admin, w.acme.owner.id).await;
     assert_eq!(status, 403);
     assert!(w.app.is_active(&w.owner).await);
     // They may look, and the page says they cannot end them.
@@ -179,13 +162,9 @@ async fn an_administrator_may_not_end_the_owners_sessions() {
     );
     // The owner may end an administrator's session.
     let admin_session = w.app.session_of(&w.admin).await;
-    let (status, _) = w
+    let status = w
         .app
-        .call(
-            &w.owner,
-            "iam_end_session",
-            &format!("user_id={}&session_id={admin_session}", w.acme.admin.id),
-        )
+        .end_user_session(&w.owner, w.acme.admin.id, admin_session)
         .await;
     assert_eq!(status, 200);
 }

@@ -140,15 +140,7 @@ async fn the_check_refuses_ended_idle_and_expired_sessions() {
     assert!(body_text(refused)
         .await
         .contains("Your session has ended. Sign in again."));
-    let page = app
-        .send(
-            http::Request::get("/")
-                .header("accept", "text/html")
-                .header("cookie", &cookie)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let page = app.page("/", &cookie).await;
     assert_eq!(page.status(), 302);
     assert_eq!(page.headers()["location"], "/signin?notice=ended");
     assert!(page.headers()["set-cookie"]
@@ -293,7 +285,7 @@ async fn password_grant(app: &crate::support::TestApp, email: &str) -> serde_jso
         "grant_type=password&username={email}&password={}",
         PASSWORD.replace(' ', "+")
     );
-    let response = app.post_form("/api/v1/auth/token", &body, None).await;
+    let response = app.token(&body).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
     body_json(response).await
@@ -315,13 +307,7 @@ async fn cli_tokens_refresh_rotates_and_reuse_ends_the_session() {
     assert_eq!(me.status(), 200);
     assert_eq!(body_json(me).await["credential"], "cli");
 
-    let rotated = app
-        .post_form(
-            "/api/v1/auth/token",
-            &format!("grant_type=refresh_token&refresh_token={refresh}"),
-            None,
-        )
-        .await;
+    let rotated = app.refresh(&refresh).await;
     assert_eq!(rotated.status(), 200);
     let rotated = body_json(rotated).await;
     let new_refresh = rotated["refresh_token"].as_str().unwrap().to_string();
@@ -345,22 +331,10 @@ async fn cli_tokens_refresh_rotates_and_reuse_ends_the_session() {
     );
 
     // Reusing the old refresh token is theft: the whole session ends.
-    let reused = app
-        .post_form(
-            "/api/v1/auth/token",
-            &format!("grant_type=refresh_token&refresh_token={refresh}"),
-            None,
-        )
-        .await;
+    let reused = app.refresh(&refresh).await;
     assert_eq!(reused.status(), 400);
     assert_eq!(body_json(reused).await["error"], "invalid_grant");
-    let after = app
-        .post_form(
-            "/api/v1/auth/token",
-            &format!("grant_type=refresh_token&refresh_token={new_refresh}"),
-            None,
-        )
-        .await;
+    let after = app.refresh(&new_refresh).await;
     assert_eq!(
         after.status(),
         400,
@@ -580,14 +554,6 @@ async fn an_unknown_end_reason_never_makes_an_ended_session_active() {
     let refused = app.get_with("/api/v1/me", ("cookie", &cookie)).await;
     assert_eq!(refused.status(), 500);
     assert_eq!(body_text(refused).await, "Internal error");
-    let page = app
-        .send(
-            http::Request::get("/iam/users")
-                .header("accept", "text/html")
-                .header("cookie", &cookie)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let page = app.page("/iam/users", &cookie).await;
     assert_eq!(page.status(), 500, "no console page for an unreadable session");
 }

@@ -6,6 +6,12 @@ use app::domain::{EndReason, LoginSessionSettings};
 use axum::body::Body;
 use chrono::Duration;
 
+/// The Settings page's server function, as the browser holding `cookie` calls it.
+async fn update_setting(app: &TestApp, cookie: &str, form: &str) -> u16 {
+    let response = app.post_form("/api/iam_update_setting", form, Some(cookie)).await;
+    response.status().as_u16()
+}
+
 async fn patch(app: &TestApp, cookie: &str, json: &str) -> (u16, serde_json::Value) {
     let request = http::Request::patch("/api/v1/account/settings/login-session")
         .header("content-type", "application/json")
@@ -134,14 +140,10 @@ async fn the_server_refuses_every_out_of_range_value_and_changes_nothing() {
     );
 
     // In range: accepted, audited with old and new values, and reset restores the default.
-    let response = app
-        .post_form(
-            "/api/iam_update_setting",
-            "field=inactivity&value=30&unit=minutes",
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(
+        update_setting(&app, &admin, "field=inactivity&value=30&unit=minutes").await,
+        200
+    );
     assert_eq!(
         app.store
             .login_session_settings(acme.account_id)
@@ -190,14 +192,10 @@ async fn members_read_the_settings_but_cannot_change_them() {
 
     let (status, _) = patch(&app, &member, r#"{"inactivity_secs": 900}"#).await;
     assert_eq!(status, 403);
-    let response = app
-        .post_form(
-            "/api/iam_update_setting",
-            "field=inactivity&value=15&unit=minutes",
-            Some(&member),
-        )
-        .await;
-    assert_eq!(response.status(), 403);
+    assert_eq!(
+        update_setting(&app, &member, "field=inactivity&value=15&unit=minutes").await,
+        403
+    );
     assert_eq!(
         app.store.login_session_settings(acme.account_id).await.unwrap(),
         LoginSessionSettings::default()

@@ -62,6 +62,16 @@ impl TestApp {
             .expect("the router answers")
     }
 
+    /// A page load as a signed-in browser makes it.
+    pub async fn page(&self, uri: &str, cookie: &str) -> Response<Body> {
+        let request = Request::get(uri)
+            .header("accept", "text/html,*/*")
+            .header("cookie", cookie)
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
+    }
+
     /// A page load as a browser makes it.
     pub async fn get(&self, uri: &str) -> Response<Body> {
         let request = Request::get(uri)
@@ -165,6 +175,30 @@ impl TestApp {
         (response.status().as_u16(), body_json(response).await)
     }
 
+    /// An administrator's "End session" for one session of `user`: the status.
+    pub async fn end_user_session(&self, cookie: &str, user: uuid::Uuid, session: uuid::Uuid) -> u16 {
+        let body = format!("user_id={user}&session_id={session}");
+        self.call(cookie, "iam_end_session", &body).await.0
+    }
+
+    /// An administrator's "End all sessions" for `user`: the status.
+    pub async fn end_all_user_sessions(&self, cookie: &str, user: uuid::Uuid) -> u16 {
+        self.call(cookie, "iam_end_all_sessions", &format!("user_id={user}"))
+            .await
+            .0
+    }
+
+    /// The token endpoint, as a CLI calls it.
+    pub async fn token(&self, form: &str) -> Response<Body> {
+        self.post_form("/api/v1/auth/token", form, None).await
+    }
+
+    /// The refresh grant with `refresh_token`.
+    pub async fn refresh(&self, refresh_token: &str) -> Response<Body> {
+        self.token(&format!("grant_type=refresh_token&refresh_token={refresh_token}"))
+            .await
+    }
+
     /// The browser session behind `cookie`, ended or not; `None` once it is deleted.
     pub async fn context_of(&self, cookie: &str) -> Option<SessionContext> {
         let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or_default();
@@ -222,11 +256,7 @@ impl TestApp {
 
     /// An administrator's end, now.
     pub fn by_administrator(&self, admin: uuid::Uuid) -> SessionEnd {
-        SessionEnd {
-            at: self.clock_now(),
-            by: Some(admin),
-            reason: EndReason::EndedByAdministrator,
-        }
+        SessionEnd::by(admin, EndReason::EndedByAdministrator, self.clock_now())
     }
 
     /// Sets an account's limits directly (test setup), from their defaults.

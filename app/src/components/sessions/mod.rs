@@ -12,6 +12,7 @@ mod toolbar;
 use super::reload_if_signed_out;
 use crate::api::iam::{end_all_user_sessions, end_user_session, user_sessions};
 use crate::api::profile::{end_my_session, end_my_sessions, my_sessions};
+use crate::components::Loading;
 use crate::domain::{Password, SessionView};
 use crate::error::AppError;
 use crate::model::{EndOutcome, SessionList, SessionRow};
@@ -146,7 +147,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
                 {move || status.get()}
             </p>
             <Transition fallback=|| {
-                view! { <p class="loading">"Loading sessions…"</p> }
+                view! { <Loading text="Loading sessions…" quiet=true /> }
             }>
                 {move || Suspend::new(async move {
                     match sessions.await {

@@ -1,7 +1,7 @@
 use super::LoadError;
 use crate::api::iam::get_user;
 use crate::components::time::absolute;
-use crate::components::{Drawer, RelativeTime, SessionScope, SessionsPanel};
+use crate::components::{Drawer, Loading, RelativeTime, SessionScope, SessionsPanel};
 use crate::model::UserDetails;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -77,11 +77,7 @@ pub fn UserDetailsPage() -> impl IntoView {
     view! {
         <Title text=title />
         <Transition fallback=|| {
-            view! {
-                <p class="loading" role="status">
-                    "Loading user…"
-                </p>
-            }
+            view! { <Loading text="Loading user…" /> }
         }>
             {move || Suspend::new(async move {
                 match details.await {

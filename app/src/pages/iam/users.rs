@@ -1,5 +1,6 @@
 use super::LoadError;
 use crate::api::iam::list_users;
+use crate::components::Loading;
 use crate::components::RelativeTime;
 use crate::model::{UserSort, UsersPage as Page};
 use leptos::prelude::*;
@@ -208,11 +209,7 @@ pub fn UsersPage() -> impl IntoView {
             </button>
         </Form>
         <Transition fallback=|| {
-            view! {
-                <p class="loading" role="status">
-                    "Loading users…"
-                </p>
-            }
+            view! { <Loading text="Loading users…" /> }
         }>
             {move || Suspend::new(async move {
                 let (search, sort, _) = params();

@@ -8,6 +8,7 @@ mod row;
 
 use super::{IamTabs, LoadError};
 use crate::api::settings::{get_settings, reset_setting, update_setting, SettingsView};
+use crate::components::Loading;
 use crate::domain::settings::SettingField;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -65,7 +66,7 @@ pub fn SettingsPage() -> impl IntoView {
                 {move || context.status.get()}
             </p>
             <Transition fallback=|| {
-                view! { <p class="loading">"Loading settings…"</p> }
+                view! { <Loading text="Loading settings…" quiet=true /> }
             }>
                 {move || Suspend::new(async move {
                     match settings.await {
