@@ -1,20 +1,26 @@
 //! Small reusable console components.
 
 pub mod confirm;
+pub mod details;
 pub mod drawer;
 pub mod header;
 pub mod loading;
 pub mod menu;
 pub mod modal;
 pub mod sessions;
+pub mod status;
+pub mod table;
 pub mod time;
 
 pub use confirm::ConfirmDialog;
+pub use details::Details;
 pub use drawer::Drawer;
 pub use header::ConsoleHeader;
 pub use loading::Loading;
 pub use menu::{MenuAction, MenuButton, MenuItem};
 pub use sessions::{SessionScope, SessionsPanel};
+pub use status::StatusMessage;
+pub use table::DataTable;
 pub use time::RelativeTime;
 
 /// Reloads the page after the server answered 401: the page load then goes through the

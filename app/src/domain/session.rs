@@ -315,11 +315,7 @@ mod tests {
 
     #[test]
     fn shortened_settings_apply_to_existing_sessions() {
-        let shorter = LoginSessionSettings {
-            inactivity_secs: Some(15 * MINUTE),
-            max_duration_secs: Some(HOUR),
-            concurrent_limit: None,
-        };
+        let shorter = LoginSessionSettings::new(Some(15 * MINUTE), Some(HOUR), None);
         assert_eq!(evaluate(live(0, 0), &shorter, t(20 * MINUTE)), SessionState::Idle);
         assert_eq!(
             evaluate(live(0, HOUR - 60), &shorter, t(HOUR)),

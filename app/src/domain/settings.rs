@@ -38,6 +38,19 @@ pub struct SettingsViolation {
 }
 
 impl LoginSessionSettings {
+    /// Limits in seconds (inactivity, maximum duration) and sessions; `None` is the default.
+    pub const fn new(
+        inactivity_secs: Option<i64>,
+        max_duration_secs: Option<i64>,
+        concurrent_limit: Option<i64>,
+    ) -> Self {
+        LoginSessionSettings {
+            inactivity_secs,
+            max_duration_secs,
+            concurrent_limit,
+        }
+    }
+
     pub fn inactivity(&self) -> i64 {
         self.inactivity_secs.unwrap_or(INACTIVITY_DEFAULT)
     }
@@ -326,11 +339,8 @@ mod tests {
         for s in bad {
             assert!(s.validate().is_err(), "{s:?} accepted");
         }
-        let edges = LoginSessionSettings {
-            inactivity_secs: Some(INACTIVITY_MIN),
-            max_duration_secs: Some(MAX_DURATION_MAX),
-            concurrent_limit: Some(CONCURRENT_MAX),
-        };
+        let edges =
+            LoginSessionSettings::new(Some(INACTIVITY_MIN), Some(MAX_DURATION_MAX), Some(CONCURRENT_MAX));
         assert!(edges.validate().is_ok());
     }
 
@@ -376,11 +386,7 @@ mod tests {
 
     #[test]
     fn maximum_may_not_be_shorter_than_inactivity() {
-        let s = LoginSessionSettings {
-            inactivity_secs: Some(3 * HOUR),
-            max_duration_secs: Some(HOUR),
-            concurrent_limit: None,
-        };
+        let s = LoginSessionSettings::new(Some(3 * HOUR), Some(HOUR), None);
         let errors = s.validate().unwrap_err();
         assert_eq!(errors[0].field, SettingField::MaxDuration);
         // The default maximum (24 h) is checked too when only inactivity is set.

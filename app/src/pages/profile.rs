@@ -1,5 +1,5 @@
 use crate::components::time::absolute;
-use crate::components::{SessionScope, SessionsPanel};
+use crate::components::{Details, SessionScope, SessionsPanel};
 use crate::pages::use_caller;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,18 +31,13 @@ pub fn ProfilePage(#[prop(optional)] sessions: bool) -> impl IntoView {
             view! {
                 <section class="card" aria-labelledby="profile-details-title">
                     <h2 id="profile-details-title">"Details"</h2>
-                    <dl class="details">
-                        <dt>"Name"</dt>
-                        <dd>{c.display_name.clone()}</dd>
-                        <dt>"Email"</dt>
-                        <dd>{c.email.clone()}</dd>
-                        <dt>"Account"</dt>
-                        <dd>{c.account_name.clone()}</dd>
-                        <dt>"Role"</dt>
-                        <dd>{c.role.label()}</dd>
-                        <dt>"This session signed in"</dt>
-                        <dd>{absolute(c.signed_in_at)}</dd>
-                    </dl>
+                    <Details items=vec![
+                        ("Name", c.display_name.clone().into_any()),
+                        ("Email", c.email.clone().into_any()),
+                        ("Account", c.account_name.clone().into_any()),
+                        ("Role", c.role.label().into_any()),
+                        ("This session signed in", absolute(c.signed_in_at).into_any()),
+                    ] />
                 </section>
             }
             .into_any()

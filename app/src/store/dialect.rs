@@ -38,15 +38,51 @@ macro_rules! args {
 }
 pub(super) use args;
 
-impl From<Uuid> for Value {
-    fn from(v: Uuid) -> Self {
-        Value::Uuid(Some(v))
+/// A type that is bound as one kind of [`Value`]; `None` binds a NULL of that kind.
+pub trait Scalar: Sized {
+    fn value(v: Option<Self>) -> Value;
+}
+
+impl Scalar for Uuid {
+    fn value(v: Option<Self>) -> Value {
+        Value::Uuid(v)
     }
 }
 
-impl From<Option<Uuid>> for Value {
-    fn from(v: Option<Uuid>) -> Self {
-        Value::Uuid(v)
+impl Scalar for String {
+    fn value(v: Option<Self>) -> Value {
+        Value::Text(v)
+    }
+}
+
+impl Scalar for i64 {
+    fn value(v: Option<Self>) -> Value {
+        Value::Int(v)
+    }
+}
+
+impl Scalar for DateTime<Utc> {
+    fn value(v: Option<Self>) -> Value {
+        Value::Time(v)
+    }
+}
+
+/// The domain's names are bound as text.
+impl Scalar for EndReason {
+    fn value(v: Option<Self>) -> Value {
+        Value::Text(v.map(|r| r.as_str().to_string()))
+    }
+}
+
+impl<T: Scalar> From<T> for Value {
+    fn from(v: T) -> Self {
+        T::value(Some(v))
+    }
+}
+
+impl<T: Scalar> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        T::value(v)
     }
 }
 
@@ -56,39 +92,9 @@ impl From<&str> for Value {
     }
 }
 
-impl From<String> for Value {
-    fn from(v: String) -> Self {
-        Value::Text(Some(v))
-    }
-}
-
 impl From<&String> for Value {
     fn from(v: &String) -> Self {
         Value::Text(Some(v.clone()))
-    }
-}
-
-impl From<i64> for Value {
-    fn from(v: i64) -> Self {
-        Value::Int(Some(v))
-    }
-}
-
-impl From<Option<i64>> for Value {
-    fn from(v: Option<i64>) -> Self {
-        Value::Int(v)
-    }
-}
-
-impl From<DateTime<Utc>> for Value {
-    fn from(v: DateTime<Utc>) -> Self {
-        Value::Time(Some(v))
-    }
-}
-
-impl From<Option<DateTime<Utc>>> for Value {
-    fn from(v: Option<DateTime<Utc>>) -> Self {
-        Value::Time(v)
     }
 }
 
@@ -107,18 +113,6 @@ impl From<Role> for Value {
 impl From<SessionKind> for Value {
     fn from(v: SessionKind) -> Self {
         v.as_str().into()
-    }
-}
-
-impl From<EndReason> for Value {
-    fn from(v: EndReason) -> Self {
-        v.as_str().into()
-    }
-}
-
-impl From<Option<EndReason>> for Value {
-    fn from(v: Option<EndReason>) -> Self {
-        Value::Text(v.map(|r| r.as_str().to_string()))
     }
 }
 

@@ -2,7 +2,7 @@
 //! matrix (owner, administrator, member, another account's administrator), account
 //! isolation whatever ids are sent, and search and paging.
 
-use crate::support::{body_json, seed, test_app, Seeded, TestApp};
+use crate::support::{acme_app, body_json, seed, Seeded, TestApp};
 use app::domain::{EndReason, Role};
 use app::store::NewUser;
 use uuid::Uuid;
@@ -18,8 +18,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let beta = seed(&app, "Beta").await;
     let owner = app.sign_in("owner@acme.test").await;
     let admin = app.sign_in("admin@acme.test").await;

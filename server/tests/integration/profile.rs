@@ -1,15 +1,14 @@
 //! Avatar > Profile > Sessions: a user's own sessions through the self-service server
 //! functions, which take no user id and reach nobody else's sessions.
 
-use crate::support::{body_json, seed, test_app};
+use crate::support::{acme_app, body_json, seed};
 use app::domain::EndReason;
 use chrono::Duration;
 use uuid::Uuid;
 
 #[tokio::test]
 async fn a_user_sees_and_ends_only_their_own_sessions() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     seed(&app, "Beta").await;
     let here = app.sign_in("member@acme.test").await;
     let laptop = app.sign_in("member@acme.test").await;
@@ -73,8 +72,7 @@ async fn a_user_sees_and_ends_only_their_own_sessions() {
 
 #[tokio::test]
 async fn end_all_other_sessions_keeps_this_one_and_end_all_signs_out() {
-    let app = test_app().await;
-    seed(&app, "Acme").await;
+    let (app, _) = acme_app().await;
     let here = app.sign_in("member@acme.test").await;
     let second = app.sign_in("member@acme.test").await;
     let third = app.sign_in("member@acme.test").await;
@@ -101,8 +99,7 @@ async fn end_all_other_sessions_keeps_this_one_and_end_all_signs_out() {
 
 #[tokio::test]
 async fn ending_all_asks_for_the_password_after_fifteen_minutes() {
-    let app = test_app().await;
-    seed(&app, "Acme").await;
+    let (app, _) = acme_app().await;
     let here = app.sign_in("member@acme.test").await;
     let other = app.sign_in("member@acme.test").await;
     app.clock.advance(Duration::minutes(16));
@@ -142,8 +139,7 @@ async fn ending_all_asks_for_the_password_after_fifteen_minutes() {
 
 #[tokio::test]
 async fn an_administrators_end_shows_under_ended_with_name_and_reason() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let member = app.sign_in("member@acme.test").await;
     let laptop = app.sign_in("member@acme.test").await;
     let admin = app.sign_in("admin@acme.test").await;

@@ -1,7 +1,7 @@
 //! The login-session engine through the real router, on SQLite and (with
 //! `TEST_POSTGRES_URL`) Postgres, with a manual clock instead of sleeps.
 
-use crate::support::{body_json, body_text, seed, session_cookie, test_app, PASSWORD};
+use crate::support::{acme_app, body_json, body_text, seed, session_cookie, PASSWORD};
 use app::domain::{EndReason, LoginSessionSettings, SessionKind};
 use app::ssr::token_hash;
 use chrono::Duration;
@@ -12,8 +12,7 @@ fn token_of(cookie: &str) -> &str {
 
 #[tokio::test]
 async fn sign_in_sets_a_hardened_cookie_and_stores_only_the_hash() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let response = app
         .post_form(
             "/api/sign_in",
@@ -65,8 +64,7 @@ async fn sign_in_sets_a_hardened_cookie_and_stores_only_the_hash() {
 
 #[tokio::test]
 async fn wrong_password_and_unknown_email_look_the_same() {
-    let app = test_app().await;
-    seed(&app, "Acme").await;
+    let (app, _) = acme_app().await;
     let wrong = app
         .post_form(
             "/api/sign_in",
@@ -91,8 +89,7 @@ async fn wrong_password_and_unknown_email_look_the_same() {
 
 #[tokio::test]
 async fn repeated_failures_are_throttled_even_with_the_right_password() {
-    let app = test_app().await;
-    seed(&app, "Acme").await;
+    let (app, _) = acme_app().await;
     for _ in 0..5 {
         let r = app
             .post_form(
@@ -126,8 +123,7 @@ async fn repeated_failures_are_throttled_even_with_the_right_password() {
 
 #[tokio::test]
 async fn the_check_refuses_ended_idle_and_expired_sessions() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
 
     // Ended by an administrator: refused at the very next request.
     let cookie = app.sign_in("member@acme.test").await;
@@ -179,8 +175,7 @@ async fn the_check_refuses_ended_idle_and_expired_sessions() {
 
 #[tokio::test]
 async fn activity_is_written_at_most_once_a_minute() {
-    let app = test_app().await;
-    seed(&app, "Acme").await;
+    let (app, _) = acme_app().await;
     let cookie = app.sign_in("member@acme.test").await;
     let hash = token_hash(token_of(&cookie));
     let signed_in = app.clock_now();
@@ -256,8 +251,7 @@ async fn a_new_address_is_recorded_within_seconds_but_not_per_request() {
 
 #[tokio::test]
 async fn the_concurrent_limit_ends_the_least_recently_active() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let limit = LoginSessionSettings {
         concurrent_limit: Some(2),
         ..Default::default()
@@ -293,8 +287,7 @@ async fn password_grant(app: &crate::support::TestApp, email: &str) -> serde_jso
 
 #[tokio::test]
 async fn cli_tokens_refresh_rotates_and_reuse_ends_the_session() {
-    let app = test_app().await;
-    seed(&app, "Acme").await;
+    let (app, _) = acme_app().await;
     let tokens = password_grant(&app, "admin@acme.test").await;
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 600);
@@ -344,8 +337,7 @@ async fn cli_tokens_refresh_rotates_and_reuse_ends_the_session() {
 
 #[tokio::test]
 async fn an_ended_session_rejects_its_access_token_at_once() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let tokens = password_grant(&app, "member@acme.test").await;
     let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
     assert_eq!(
@@ -367,8 +359,7 @@ async fn an_ended_session_rejects_its_access_token_at_once() {
 
 #[tokio::test]
 async fn revoke_and_sign_out_end_sessions_idempotently() {
-    let app = test_app().await;
-    seed(&app, "Acme").await;
+    let (app, _) = acme_app().await;
     let tokens = password_grant(&app, "member@acme.test").await;
     let refresh = tokens["refresh_token"].as_str().unwrap();
     for _ in 0..2 {
@@ -409,8 +400,7 @@ async fn revoke_and_sign_out_end_sessions_idempotently() {
 
 #[tokio::test]
 async fn foreign_origin_writes_are_refused_and_change_nothing() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let request = http::Request::post("/api/sign_in")
         .header("content-type", "application/x-www-form-urlencoded")
         .header("origin", "https://evil.example")
@@ -446,8 +436,7 @@ async fn foreign_origin_writes_are_refused_and_change_nothing() {
 
 #[tokio::test]
 async fn people_in_several_accounts_choose_one() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let beta = seed(&app, "Beta").await;
     app.store
         .add_membership(
@@ -483,8 +472,7 @@ async fn people_in_several_accounts_choose_one() {
 
 #[tokio::test]
 async fn the_sweep_records_unnoticed_expiries_and_purges_long_ended_sessions() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let idle = app.sign_in("member@acme.test").await;
     let busy = app.sign_in("admin@acme.test").await;
     app.clock.advance(Duration::minutes(100));
@@ -531,8 +519,7 @@ fn unknown_reason_past_the_check() -> &'static str {
 
 #[tokio::test]
 async fn an_unknown_end_reason_never_makes_an_ended_session_active() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let cookie = app.sign_in("member@acme.test").await;
     let id = app.session_of(&cookie).await;
     assert!(

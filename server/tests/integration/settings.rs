@@ -1,7 +1,7 @@
 //! Account login-session settings through the real router (server functions and the
 //! JSON API), on both backends, with a manual clock.
 
-use crate::support::{body_json, seed, test_app, TestApp};
+use crate::support::{acme_app, body_json, TestApp};
 use app::domain::{EndReason, LoginSessionSettings};
 use axum::body::Body;
 use chrono::Duration;
@@ -24,8 +24,7 @@ async fn patch(app: &TestApp, cookie: &str, json: &str) -> (u16, serde_json::Val
 
 #[tokio::test]
 async fn a_shorter_maximum_ends_older_sessions_at_their_next_request() {
-    let app = test_app().await;
-    seed(&app, "Acme").await;
+    let (app, _) = acme_app().await;
     let admin = app.sign_in("admin@acme.test").await;
     let old = app.sign_in("member@acme.test").await;
     app.clock.advance(Duration::minutes(50));
@@ -58,8 +57,7 @@ async fn a_shorter_maximum_ends_older_sessions_at_their_next_request() {
 
 #[tokio::test]
 async fn a_lower_concurrent_limit_applies_at_the_next_sign_in() {
-    let app = test_app().await;
-    seed(&app, "Acme").await;
+    let (app, _) = acme_app().await;
     let owner = app.sign_in("owner@acme.test").await;
     let mut sessions = Vec::new();
     for _ in 0..3 {
@@ -88,8 +86,7 @@ async fn a_lower_concurrent_limit_applies_at_the_next_sign_in() {
 
 #[tokio::test]
 async fn the_server_refuses_every_out_of_range_value_and_changes_nothing() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let admin = app.sign_in("admin@acme.test").await;
     for (field, value, unit) in [
         ("inactivity", "14", "minutes"),
@@ -178,8 +175,7 @@ async fn the_server_refuses_every_out_of_range_value_and_changes_nothing() {
 
 #[tokio::test]
 async fn members_read_the_settings_but_cannot_change_them() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let member = app.sign_in("member@acme.test").await;
     let response = app.post_form("/api/iam_settings", "", Some(&member)).await;
     assert_eq!(response.status(), 200);
@@ -204,8 +200,7 @@ async fn members_read_the_settings_but_cannot_change_them() {
 
 #[tokio::test]
 async fn automation_uses_a_bearer_token_of_an_administrator() {
-    let app = test_app().await;
-    let acme = seed(&app, "Acme").await;
+    let (app, acme) = acme_app().await;
     let tokens = body_json(
         app.post_form(
             "/api/v1/auth/token",

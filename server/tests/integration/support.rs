@@ -92,6 +92,13 @@ pub struct Seeded {
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// A fresh app with the account most tests use: Acme, its owner, administrator and member.
+pub async fn acme_app() -> (TestApp, Seeded) {
+    let app = test_app().await;
+    let acme = seed(&app, "Acme").await;
+    (app, acme)
+}
+
 pub async fn seed(app: &TestApp, name: &str) -> Seeded {
     use app::domain::Role;
     use app::store::NewUser;

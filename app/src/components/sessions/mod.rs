@@ -9,7 +9,7 @@ mod row;
 mod table;
 mod toolbar;
 
-use super::reload_if_signed_out;
+use super::{reload_if_signed_out, StatusMessage};
 use crate::api::iam::{end_all_user_sessions, end_user_session, user_sessions};
 use crate::api::profile::{end_my_session, end_my_sessions, my_sessions};
 use crate::components::Loading;
@@ -143,9 +143,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
     view! {
         <div class="sessions-panel">
             <ViewFilter name=format!("{id}-view") selected=view_filter status />
-            <p class="status" role="status" tabindex="-1" node_ref=status_ref>
-                {move || status.get()}
-            </p>
+            <StatusMessage status node_ref=status_ref />
             <Transition fallback=|| {
                 view! { <Loading text="Loading sessions…" quiet=true /> }
             }>

@@ -3,6 +3,7 @@
 use super::row::SessionRowView;
 use super::toolbar::SessionsToolbar;
 use super::{SessionScope, Target};
+use crate::components::DataTable;
 use crate::domain::SessionView;
 use crate::model::SessionList;
 use leptos::prelude::*;
@@ -41,27 +42,23 @@ pub fn SessionsTable(
     };
     view! {
         <SessionsToolbar list scope showing target />
-        <div class="table-wrap">
-            <table class="data-table">
-                <caption class="visually-hidden">
-                    {format!("{} sessions of {user_name}", showing.label())}
-                </caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Device"</th>
-                        <th scope="col">"IP address"</th>
-                        <th scope="col">"Credential"</th>
-                        <th scope="col">"Signed in"</th>
-                        <th scope="col">"Last active"</th>
-                        <th scope="col">{expires_heading}</th>
-                        <th scope="col">
-                            <span class="visually-hidden">"Actions"</span>
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable
+            caption=format!("{} sessions of {user_name}", showing.label())
+            head=view! {
+                <th scope="col">"Device"</th>
+                <th scope="col">"IP address"</th>
+                <th scope="col">"Credential"</th>
+                <th scope="col">"Signed in"</th>
+                <th scope="col">"Last active"</th>
+                <th scope="col">{expires_heading}</th>
+                <th scope="col">
+                    <span class="visually-hidden">"Actions"</span>
+                </th>
+            }
+                .into_any()
+        >
+            {rows}
+        </DataTable>
     }
     .into_any()
 }

@@ -44,9 +44,28 @@ pub fn LoadError(
     }
 }
 
+/// The top of an Access (IAM) section: breadcrumb, heading and the section tabs.
+#[component]
+pub fn IamHeading(
+    /// The section's name: "Users" or "Settings".
+    title: &'static str,
+) -> impl IntoView {
+    view! {
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+            <ol>
+                <li>"Manage"</li>
+                <li>"Access (IAM)"</li>
+                <li aria-current="page">{title}</li>
+            </ol>
+        </nav>
+        <h1>{title}</h1>
+        <IamTabs current=title />
+    }
+}
+
 /// The Access (IAM) sections: Users and Settings.
 #[component]
-pub fn IamTabs(current: &'static str) -> impl IntoView {
+fn IamTabs(current: &'static str) -> impl IntoView {
     let tab = move |href: &'static str, key: &'static str, label: &'static str| {
         view! {
             <a href=href class="tabs__tab" aria-current=(current == key).then_some("page")>
@@ -56,8 +75,8 @@ pub fn IamTabs(current: &'static str) -> impl IntoView {
     };
     view! {
         <nav class="tabs" aria-label="Access (IAM)">
-            {tab("/iam/users", "users", "Users")}
-            {tab("/iam/settings", "settings", "Settings")}
+            {tab("/iam/users", "Users", "Users")}
+            {tab("/iam/settings", "Settings", "Settings")}
         </nav>
     }
 }

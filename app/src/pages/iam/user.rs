@@ -1,7 +1,7 @@
 use super::LoadError;
 use crate::api::iam::get_user;
 use crate::components::time::absolute;
-use crate::components::{Drawer, Loading, RelativeTime, SessionScope, SessionsPanel};
+use crate::components::{Details, Drawer, Loading, RelativeTime, SessionScope, SessionsPanel};
 use crate::model::UserDetails;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,23 +41,19 @@ pub fn UserDetailsPage() -> impl IntoView {
             <h1>{name.clone()}</h1>
             <section class="card" aria-labelledby="user-details-title">
                 <h2 id="user-details-title">"User details"</h2>
-                <dl class="details">
-                    <dt>"Email"</dt>
-                    <dd>{user.email.clone()}</dd>
-                    <dt>"Role"</dt>
-                    <dd>{user.role.label()}</dd>
-                    <dt>"Member since"</dt>
-                    <dd>{absolute(user.member_since)}</dd>
-                    <dt>"Active sessions"</dt>
-                    <dd>{user.active_sessions}</dd>
-                    <dt>"Last active"</dt>
-                    <dd>
-                        {match user.last_active_at {
+                <Details items=vec![
+                    ("Email", user.email.clone().into_any()),
+                    ("Role", user.role.label().into_any()),
+                    ("Member since", absolute(user.member_since).into_any()),
+                    ("Active sessions", user.active_sessions.to_string().into_any()),
+                    (
+                        "Last active",
+                        match user.last_active_at {
                             Some(at) => view! { <RelativeTime at now=d.now /> }.into_any(),
                             None => "Never".into_any(),
-                        }}
-                    </dd>
-                </dl>
+                        },
+                    ),
+                ] />
                 <button type="button" class="button button--primary" on:click=move |_| drawer_open.set(true)>
                     "View sessions"
                 </button>

@@ -1,6 +1,6 @@
-use super::LoadError;
+use super::{IamHeading, LoadError};
 use crate::api::iam::list_users;
-use crate::components::Loading;
+use crate::components::{DataTable, Loading};
 use crate::components::RelativeTime;
 use crate::model::{UserSort, UsersPage as Page};
 use leptos::prelude::*;
@@ -98,33 +98,28 @@ pub fn UsersPage() -> impl IntoView {
                 {summary}
             </p>
             {empty}
-            <div class="table-wrap">
-                <table class="data-table">
-                    <caption class="visually-hidden">"Users of this account"</caption>
-                    <thead>
-                        <tr>
-                            <th
-                                scope="col"
-                                aria-sort=if sort == UserSort::Name { "ascending" } else { "none" }
-                            >
-                                "Name"
-                            </th>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col" class="numeric">
-                                "Active sessions"
-                            </th>
-                            <th
-                                scope="col"
-                                aria-sort=if sort == UserSort::LastActive { "descending" } else { "none" }
-                            >
-                                "Last active"
-                            </th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable
+                caption="Users of this account"
+                head=view! {
+                    <th scope="col" aria-sort=if sort == UserSort::Name { "ascending" } else { "none" }>
+                        "Name"
+                    </th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Role"</th>
+                    <th scope="col" class="numeric">
+                        "Active sessions"
+                    </th>
+                    <th
+                        scope="col"
+                        aria-sort=if sort == UserSort::LastActive { "descending" } else { "none" }
+                    >
+                        "Last active"
+                    </th>
+                }
+                    .into_any()
+            >
+                {rows}
+            </DataTable>
             <nav class="pagination" aria-label="Pages of users">
                 {match prev {
                     Some(href) => {
@@ -173,15 +168,7 @@ pub fn UsersPage() -> impl IntoView {
             Some(Err(crate::AppError::Forbidden)) => "No access",
             _ => "Users",
         } />
-        <nav class="breadcrumb" aria-label="Breadcrumb">
-            <ol>
-                <li>"Manage"</li>
-                <li>"Access (IAM)"</li>
-                <li aria-current="page">"Users"</li>
-            </ol>
-        </nav>
-        <h1>"Users"</h1>
-        <super::IamTabs current="users" />
+        <IamHeading title="Users" />
         <Form method="GET" action="" attr:class="search-bar" attr:role="search">
             <div class="field">
                 <label for="user-search">"Search by name or email"</label>

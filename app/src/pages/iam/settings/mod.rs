@@ -6,9 +6,9 @@
 mod form;
 mod row;
 
-use super::{IamTabs, LoadError};
+use super::{IamHeading, LoadError};
 use crate::api::settings::{get_settings, reset_setting, update_setting, SettingsView};
-use crate::components::Loading;
+use crate::components::{Loading, StatusMessage};
 use crate::domain::settings::SettingField;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -48,23 +48,13 @@ pub fn SettingsPage() -> impl IntoView {
     };
     view! {
         <Title text="Settings" />
-        <nav class="breadcrumb" aria-label="Breadcrumb">
-            <ol>
-                <li>"Manage"</li>
-                <li>"Access (IAM)"</li>
-                <li aria-current="page">"Settings"</li>
-            </ol>
-        </nav>
-        <h1>"Settings"</h1>
-        <IamTabs current="settings" />
+        <IamHeading title="Settings" />
         <section class="card" aria-labelledby="login-session-title">
             <h2 id="login-session-title">"Login session"</h2>
             <p class="muted">
                 "These limits apply to every user of this account, to existing sessions at their next request."
             </p>
-            <p class="status" role="status">
-                {move || context.status.get()}
-            </p>
+            <StatusMessage status=context.status />
             <Transition fallback=|| {
                 view! { <Loading text="Loading settings…" quiet=true /> }
             }>
