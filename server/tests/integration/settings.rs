@@ -110,18 +110,29 @@ async fn the_server_refuses_every_out_of_range_value_and_changes_nothing() {
         let error: app::AppError = serde_json::from_value(body_json(response).await).unwrap();
         assert!(error.field(field).is_some(), "{body}: {error:?}");
     }
-    for json in [
-        r#"{"inactivity_secs": 899}"#,
-        r#"{"inactivity_secs": 86401}"#,
-        r#"{"max_duration_secs": 2592001}"#,
-        r#"{"max_duration_secs": 1800, "inactivity_secs": 3600}"#,
-        r#"{"concurrent_limit": 0}"#,
-        r#"{"concurrent_limit": "5"}"#,
-        r#"{"idle": 900}"#,
-        r#"[1, 2]"#,
+    // Each refusal names the request's own key, never an internal name.
+    for (json, key) in [
+        (r#"{"inactivity_secs": 899}"#, "inactivity_secs"),
+        (r#"{"inactivity_secs": 86401}"#, "inactivity_secs"),
+        (r#"{"max_duration_secs": 2592001}"#, "max_duration_secs"),
+        (
+            r#"{"max_duration_secs": 1800, "inactivity_secs": 3600}"#,
+            "max_duration_secs",
+        ),
+        (r#"{"concurrent_limit": 0}"#, "concurrent_limit"),
+        (r#"{"concurrent_limit": "5"}"#, "concurrent_limit"),
+        (r#"{"idle": 900}"#, "idle"),
+        (r#"[1, 2]"#, "body"),
     ] {
         let (status, body) = patch(&app, &admin, json).await;
         assert_eq!(status, 422, "{json}: {body}");
+        let fields: Vec<_> = body["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].clone())
+            .collect();
+        assert_eq!(fields, vec![serde_json::json!(key)], "{json}: {body}");
     }
     assert_eq!(
         app.store.login_session_settings(acme.account_id).await.unwrap(),

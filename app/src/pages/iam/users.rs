@@ -1,7 +1,6 @@
 use super::{IamHeading, LoadError};
 use crate::api::iam::list_users;
-use crate::components::{DataTable, Loading};
-use crate::components::RelativeTime;
+use crate::components::{DataTable, Loading, RelativeTime};
 use crate::model::{UserSort, UsersPage as Page};
 use leptos::prelude::*;
 use leptos_meta::Title;
