@@ -232,6 +232,23 @@ pub fn over_concurrent_limit<Id: Copy>(active: &[(Id, DateTime<Utc>)], limit: Op
     by_age.into_iter().map(|(id, _)| id).collect()
 }
 
+/// Ending many sessions is sensitive (ASVS 3.3.4): a session signed in longer ago than
+/// this must confirm with the password first.
+pub const REAUTHENTICATE_AFTER: Duration = Duration::minutes(15);
+
+pub fn needs_reauthentication(signed_in_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - signed_in_at > REAUTHENTICATE_AFTER
+}
+
+/// The instants before which a session counts as expired under `settings`:
+/// (last active before, signed in before).
+pub fn cutoffs(settings: &LoginSessionSettings, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        now - Duration::seconds(settings.inactivity()),
+        now - Duration::seconds(settings.max_duration()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,21 +388,4 @@ mod tests {
             assert_eq!(r.as_str().parse::<EndReason>(), Ok(r));
         }
     }
-}
-
-/// Ending many sessions is sensitive (ASVS 3.3.4): a session signed in longer ago than
-/// this must confirm with the password first.
-pub const REAUTHENTICATE_AFTER: Duration = Duration::minutes(15);
-
-pub fn needs_reauthentication(signed_in_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    now - signed_in_at > REAUTHENTICATE_AFTER
-}
-
-/// The instants before which a session counts as expired under `settings`:
-/// (last active before, signed in before).
-pub fn cutoffs(settings: &LoginSessionSettings, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    (
-        now - Duration::seconds(settings.inactivity()),
-        now - Duration::seconds(settings.max_duration()),
-    )
 }

@@ -3,11 +3,10 @@
 //! this version cannot read fails loudly instead of being misjudged.
 
 use crate::domain::{EndReason, Role, SessionKind};
-use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::{Database, Decode, Encode, Type};
+use sqlx::{Database, Decode, Type};
 
-/// Implements `Type`, `Encode` and `Decode` as text for enums with `as_str` and `FromStr`.
+/// Implements `Type` and `Decode` as text (binding goes through `dialect::Value`) for enums with `as_str` and `FromStr`.
 macro_rules! text_enum {
     ($($name:ty),*) => {$(
         impl<DB: Database> Type<DB> for $name
@@ -20,15 +19,6 @@ macro_rules! text_enum {
 
             fn compatible(ty: &DB::TypeInfo) -> bool {
                 <str as Type<DB>>::compatible(ty)
-            }
-        }
-
-        impl<'q, DB: Database> Encode<'q, DB> for $name
-        where
-            &'q str: Encode<'q, DB>,
-        {
-            fn encode_by_ref(&self, buf: &mut DB::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
-                <&str as Encode<'q, DB>>::encode(self.as_str(), buf)
             }
         }
 
