@@ -116,7 +116,17 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
     let status = RwSignal::new(None::<String>);
     let status_ref = NodeRef::<leptos::html::P>::new();
     let end_action = Action::new(move |(t, password): &(Target, Option<Password>)| {
-        end(scope, t.clone(), password.clone())
+        let (t, password) = (t.clone(), password.clone());
+        async move {
+            let result = end(scope, t, password).await;
+            if matches!(result, Ok((_, true))) {
+                // This browser is signed out: leave for the sign-in page and never
+                // complete, so nothing reloads from a session that is gone.
+                go_to_sign_in();
+                std::future::pending::<()>().await;
+            }
+            result
+        }
     });
     let sessions = Resource::new(
         move || (view_filter.get(), end_action.version().get()),
@@ -126,8 +136,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
     // An end finished: close the confirmation and announce it. The row that held the
     // focus is gone after the reload, so focus moves to the status message.
     Effect::new(move |_| match end_action.value().get() {
-        Some(Ok((_, true))) => go_to_sign_in(),
-        Some(Ok((message, false))) => {
+        Some(Ok((message, _))) => {
             target.set(None);
             status.set(Some(message));
             request_animation_frame(move || {
