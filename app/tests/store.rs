@@ -681,45 +681,56 @@ async fn credentials_resolve_rotate_and_expire() {
     assert!(store.session(acme.id, cli.id).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn sign_in_failures_count_within_a_window() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempts_are_counted_one_by_one_even_in_parallel() {
     let store = fresh_store().await;
     let cut = t0() - Duration::minutes(15);
-    for _ in 0..3 {
-        store
-            .record_sign_in_failure("email:a@x.test", t0(), cut)
-            .await
-            .unwrap();
+    // 40 attempts at once: each sees its own place, none is lost or seen twice.
+    let mut counting = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let store = store.testing();
+        counting.spawn(async move { store.count_attempt("email:a@x.test", t0(), cut).await });
     }
-    store
-        .record_sign_in_failure("ip:203.0.113.1", t0(), cut)
+    let mut counts: Vec<i64> = counting
+        .join_all()
         .await
-        .unwrap();
-    let mut found = store
-        .sign_in_failures(["email:a@x.test", "ip:203.0.113.1"])
-        .await
-        .unwrap();
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(found[0].0, "email:a@x.test");
-    assert_eq!(found[0].1.count, 3);
-    assert_eq!(found[0].1.window_started_at, t0());
-    assert_eq!(found[1].1.count, 1);
+        .into_iter()
+        .map(|a| a.unwrap().count)
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=40).collect::<Vec<_>>());
 
-    // A failure after the window starts a new one.
+    // Giving one back, and a new window after the old one ends.
+    store.release_attempt("email:a@x.test").await.unwrap();
+    let next = store.count_attempt("email:a@x.test", t0(), cut).await.unwrap();
+    assert_eq!((next.count, next.window_started_at), (40, t0()));
     let later = t0() + Duration::minutes(20);
-    store
-        .record_sign_in_failure("email:a@x.test", later, later - Duration::minutes(15))
+    let fresh = store
+        .count_attempt("email:a@x.test", later, later - Duration::minutes(15))
         .await
         .unwrap();
-    let found = store.sign_in_failures(["email:a@x.test", "none"]).await.unwrap();
-    assert_eq!((found[0].1.count, found[0].1.window_started_at), (1, later));
+    assert_eq!((fresh.count, fresh.window_started_at), (1, later));
+    store.clear_attempts("email:a@x.test").await.unwrap();
+    let cleared = store.count_attempt("email:a@x.test", later, cut).await.unwrap();
+    assert_eq!(cleared.count, 1);
+}
 
-    store.clear_sign_in_failures("email:a@x.test").await.unwrap();
-    assert!(store
-        .sign_in_failures(["email:a@x.test", "none"])
+#[tokio::test]
+async fn trusted_devices_name_their_person() {
+    let store = fresh_store().await;
+    let (_, owner) = acme(&store).await;
+    store
+        .add_trusted_device(&TokenHash([5; 32]), owner.id, t0())
         .await
-        .unwrap()
-        .is_empty());
+        .unwrap();
+    assert_eq!(
+        store.trusted_device_user(&TokenHash([5; 32])).await.unwrap(),
+        Some(owner.id)
+    );
+    assert_eq!(
+        store.trusted_device_user(&TokenHash([6; 32])).await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]

@@ -23,18 +23,19 @@ pub async fn sign_in(
     account: Option<Uuid>,
 ) -> Result<SignInResponse, AppError> {
     use crate::domain::SessionKind;
-    use crate::service::sign_in::{sign_in_browser, SignIn, SignInOutcome};
-    use crate::ssr::auth::session_cookie;
+    use crate::service::sign_in::{sign_in_browser, AccountRef, SignIn, SignInOutcome};
+    use crate::ssr::auth::{device_cookie, session_cookie};
     use crate::ssr::server_fn::{request, set_header, state, with_status};
 
     let req = with_status(request())?;
     let request = SignIn {
         email,
         password: password.into_inner(),
-        account,
+        account: account.map(AccountRef::Id),
         ip: req.ip.clone(),
         user_agent: req.user_agent(),
         kind: SessionKind::Browser,
+        device: req.device.clone(),
     };
     let state = state()?;
     match with_status(sign_in_browser(&state, request, &req.auth).await)? {
@@ -43,6 +44,9 @@ pub async fn sign_in(
             let max_age = (issued.session.expires_at - issued.session.created_at).num_seconds();
             let cookie = session_cookie(&state.security, &issued.token, max_age);
             set_header(http::header::SET_COOKIE, &cookie);
+            if let Some(device) = &issued.device_token {
+                set_header(http::header::SET_COOKIE, &device_cookie(&state.security, device));
+            }
             leptos_axum::redirect("/");
             Ok(SignInResponse::SignedIn)
         }

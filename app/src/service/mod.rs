@@ -11,6 +11,7 @@ pub mod rows;
 pub mod settings;
 pub mod sign_in;
 pub mod sweep;
+pub mod throttle;
 pub mod tokens;
 
 use crate::domain::session::cutoffs;

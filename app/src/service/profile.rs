@@ -5,7 +5,7 @@
 use super::end::{end_sessions, Selection};
 use super::liveness;
 use super::rows::session_row;
-use super::sign_in::confirm_password;
+use super::throttle::confirm_password;
 use crate::domain::session::needs_reauthentication;
 use crate::domain::{EndReason, SessionView};
 use crate::error::AppError;

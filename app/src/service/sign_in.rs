@@ -2,13 +2,14 @@
 
 use super::end::{end_sessions, one, Selection};
 use super::liveness;
+use super::throttle;
 use super::tokens::issue_access_token;
 use crate::domain::session::over_concurrent_limit;
-use crate::domain::throttle::{self, email_key, ip_key, retry_after};
+use crate::domain::throttle::ThrottleKey;
 use crate::domain::{normalize_email, EndReason, SessionKind, SessionView};
 use crate::error::AppError;
 use crate::model::{AccountChoice, Caller, LoginSession};
-use crate::ssr::crypto::{new_token, verify_password};
+use crate::ssr::crypto::{hash_text, hash_token, new_token, verify_password};
 use crate::ssr::AppState;
 use crate::store::{NewSession, SessionEnd};
 use chrono::Duration;
@@ -17,14 +18,24 @@ use uuid::Uuid;
 /// The one message for a wrong email or a wrong password, so neither is revealed.
 pub const INCORRECT: &str = "Email or password is incorrect";
 
+/// Which of a person's accounts to sign in to, as the client named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountRef {
+    Id(Uuid),
+    /// By name (the CLI's `account=`), resolved only after the password is verified.
+    Name(String),
+}
+
 pub struct SignIn {
     pub email: String,
     pub password: String,
     /// The chosen account, for people in several accounts.
-    pub account: Option<Uuid>,
+    pub account: Option<AccountRef>,
     pub ip: String,
     pub user_agent: String,
     pub kind: SessionKind,
+    /// The browser's device token, if it has one (see `domain::throttle`).
+    pub device: Option<String>,
 }
 
 /// Credentials issued at sign-in or refresh. The tokens exist only here and in the
@@ -34,6 +45,8 @@ pub struct Issued {
     /// The cookie's token, or the CLI's refresh token.
     pub token: String,
     pub access_token: Option<String>,
+    /// A new device token for a browser that had none for this person.
+    pub device_token: Option<String>,
 }
 
 pub enum SignInOutcome {
@@ -49,33 +62,32 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> Result<SignInOutcome, App
         return Err(AppError::invalid("password", "Enter your password"));
     }
 
-    let keys = [email_key(&email), ip_key(&req.ip)];
-    for (key, failures) in store.sign_in_failures([&keys[0], &keys[1]]).await? {
-        let max = if key == keys[0] {
-            throttle::MAX_PER_EMAIL
-        } else {
-            throttle::MAX_PER_IP
-        };
-        if let Some(retry_after_secs) = retry_after(Some(failures), max, now) {
-            return Err(AppError::TooManyRequests { retry_after_secs });
-        }
-    }
-
     let user = store.user_by_email(&email).await?;
+    // A browser that signed in as this person before is counted apart from the email.
+    let device = match (&req.device, &user) {
+        (Some(token), Some(user)) => {
+            let hash = hash_token(token);
+            let owner = store.trusted_device_user(&hash).await?;
+            owner.filter(|id| *id == user.id).map(|_| hash_text(&hash))
+        }
+        _ => None,
+    };
+    let person = match &device {
+        Some(hash) => ThrottleKey::Device(hash.clone()),
+        None => ThrottleKey::Email(email.clone()),
+    };
+    let counted = throttle::count(state, vec![person, ThrottleKey::Ip(req.ip.clone())])
+        .await
+        .inspect_err(|_| tracing::warn!(%email, ip = %req.ip, "sign-in refused: too many attempts"))?;
     let stored = match &user {
         Some(u) => store.password_hash(u.id).await?,
         None => None,
     };
     let verified = verify_password(req.password, stored).await?;
     let Some(user) = user.filter(|_| verified) else {
-        for key in &keys {
-            store
-                .record_sign_in_failure(key, now, now - throttle::WINDOW)
-                .await?;
-        }
+        tracing::warn!(%email, ip = %req.ip, "sign-in failed: email or password incorrect");
         return Err(AppError::unauthorized(INCORRECT));
     };
-    store.clear_sign_in_failures(&keys[0]).await?;
 
     let choices: Vec<AccountChoice> = store
         .accounts_of_user(user.id)
@@ -87,20 +99,31 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> Result<SignInOutcome, App
             role: a.role,
         })
         .collect();
-    let chosen = match (req.account, choices.as_slice()) {
+    let named = |c: &&AccountChoice| match &req.account {
+        Some(AccountRef::Id(id)) => c.id == *id,
+        Some(AccountRef::Name(name)) => c.name == name.trim(),
+        None => false,
+    };
+    let chosen = match (&req.account, choices.as_slice()) {
         (_, []) => {
             return Err(AppError::unauthorized(
                 "Your user belongs to no account. Ask an account administrator to add you.",
             ))
         }
         (None, [only]) => only.clone(),
-        (None, _) => return Ok(SignInOutcome::ChooseAccount(choices)),
-        (Some(id), _) => choices
+        (None, _) => {
+            counted.succeeded(state).await?;
+            return Ok(SignInOutcome::ChooseAccount(choices));
+        }
+        // An account the person is not in counts as a failed attempt: the answer must
+        // not tell which accounts exist.
+        (Some(_), _) => choices
             .iter()
-            .find(|c| c.id == id)
+            .find(named)
             .cloned()
             .ok_or_else(|| AppError::invalid("account", "Choose one of your accounts"))?,
     };
+    counted.succeeded(state).await?;
 
     let settings = store.login_session_settings(chosen.id).await?;
     if settings.concurrent_limit.is_some() {
@@ -140,11 +163,20 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> Result<SignInOutcome, App
         SessionKind::Cli => Some(issue_access_token(state, session.id, now).await?),
         SessionKind::Browser => None,
     };
+    let device_token = match (req.kind, device) {
+        (SessionKind::Browser, None) => {
+            let (device_token, hash) = new_token()?;
+            store.add_trusted_device(&hash, user.id, now).await?;
+            Some(device_token)
+        }
+        _ => None,
+    };
     tracing::info!(session = %session.id, user = %user.id, account = %chosen.id, kind = req.kind.as_str(), "signed in");
     Ok(SignInOutcome::SignedIn(Box::new(Issued {
         session,
         token,
         access_token,
+        device_token,
     })))
 }
 
@@ -167,35 +199,6 @@ pub async fn sign_out(state: &AppState, caller: &Caller) -> Result<(), AppError>
     let end = SessionEnd::by(caller.user_id, EndReason::SignedOut, state.clock.now());
     end_sessions(&*state.store, caller.account_id, one(caller.session_id), end).await?;
     Ok(())
-}
-
-/// Checks the caller's password again before a sensitive operation. Failures count
-/// towards the same throttle as sign-in, so this is no side door for guessing.
-pub async fn confirm_password(
-    state: &AppState,
-    caller: &Caller,
-    password: Option<String>,
-) -> Result<(), AppError> {
-    let Some(password) = password.filter(|p| !p.is_empty()) else {
-        return Err(AppError::invalid("password", "Enter your password to confirm"));
-    };
-    let now = state.clock.now();
-    let key = email_key(&caller.email);
-    for (_, failures) in state.store.sign_in_failures([&key, &key]).await? {
-        if let Some(retry_after_secs) = retry_after(Some(failures), throttle::MAX_PER_EMAIL, now) {
-            return Err(AppError::TooManyRequests { retry_after_secs });
-        }
-    }
-    let stored = state.store.password_hash(caller.user_id).await?;
-    if verify_password(password, stored).await? {
-        Ok(())
-    } else {
-        state
-            .store
-            .record_sign_in_failure(&key, now, now - throttle::WINDOW)
-            .await?;
-        Err(AppError::invalid("password", "The password is incorrect"))
-    }
 }
 
 fn truncate(s: &str, max_chars: usize) -> String {

@@ -3,7 +3,7 @@
 
 use super::check::judge;
 use super::end::{end_sessions, one};
-use super::sign_in::{sign_in, Issued, SignIn, SignInOutcome};
+use super::sign_in::{sign_in, AccountRef, Issued, SignIn, SignInOutcome};
 use crate::domain::{EndReason, SessionKind};
 use crate::error::AppError;
 use crate::ssr::crypto::{hash_token, new_token};
@@ -36,16 +36,15 @@ pub async fn password_grant(
     mut request: SignIn,
     account: Option<&str>,
 ) -> Result<SignInOutcome, AppError> {
-    request.account = match account.map(str::trim).filter(|a| !a.is_empty()) {
-        None => None,
-        Some(a) => match Uuid::parse_str(a) {
-            Ok(id) => Some(id),
-            Err(_) => match state.store.account_by_name(a).await? {
-                Some(found) => Some(found.id),
-                None => return Err(AppError::invalid("account", "Choose one of your accounts")),
-            },
-        },
-    };
+    // Resolved among the person's own accounts once the password is verified, so the
+    // answer never tells whether an account of that name exists.
+    request.account = account
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| match Uuid::parse_str(a) {
+            Ok(id) => AccountRef::Id(id),
+            Err(_) => AccountRef::Name(a.to_string()),
+        });
     sign_in(state, request).await
 }
 
@@ -91,6 +90,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str, ip: &str) -> Result<
         session,
         token,
         access_token: Some(access_token),
+        device_token: None,
     })
 }
 

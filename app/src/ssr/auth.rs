@@ -15,6 +15,11 @@ use std::net::SocketAddr;
 
 const COOKIE_NAME: &str = "sc_session";
 const SECURE_COOKIE_NAME: &str = "__Host-sc_session";
+/// The browser's device token: this browser has signed in as the person before.
+const DEVICE_COOKIE_NAME: &str = "sc_device";
+const SECURE_DEVICE_COOKIE_NAME: &str = "__Host-sc_device";
+/// A device token is kept a year.
+const DEVICE_COOKIE_MAX_AGE: i64 = 365 * 24 * 3600;
 
 /// What the session check concluded for this request.
 #[derive(Debug, Clone)]
@@ -34,6 +39,8 @@ pub struct RequestContext {
     pub presented: Option<Presented>,
     pub ip: String,
     user_agent: Option<HeaderValue>,
+    /// The browser's device token, if it sent one.
+    pub device: Option<String>,
 }
 
 impl RequestContext {
@@ -76,6 +83,16 @@ pub fn session_cookie(security: &SecurityConfig, token: &str, max_age_secs: i64)
         "{}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}",
         cookie_name(security)
     )
+}
+
+/// The device cookie, sent with sign-ins only (SameSite=Strict): which browser this is.
+pub fn device_cookie(security: &SecurityConfig, token: &str) -> String {
+    let (name, secure) = if security.secure_cookies {
+        (SECURE_DEVICE_COOKIE_NAME, "; Secure")
+    } else {
+        (DEVICE_COOKIE_NAME, "")
+    };
+    format!("{name}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={DEVICE_COOKIE_MAX_AGE}{secure}")
 }
 
 pub fn clear_cookie(security: &SecurityConfig) -> String {
@@ -223,11 +240,18 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
         }
     }
 
+    let device_name = if state.security.secure_cookies {
+        SECURE_DEVICE_COOKIE_NAME
+    } else {
+        DEVICE_COOKIE_NAME
+    };
+    let device = cookie_token(request.headers(), device_name).map(str::to_string);
     let context = RequestContext {
         auth,
         presented,
         ip,
         user_agent,
+        device,
     };
     request.extensions_mut().insert(std::sync::Arc::new(context));
     let mut response = next.run(request).await;

@@ -25,6 +25,11 @@ pub fn hash_token(token: &str) -> TokenHash {
     TokenHash(Sha256::digest(token.as_bytes()).into())
 }
 
+/// A hash as text, for keys that name it (never the token itself).
+pub fn hash_text(hash: &TokenHash) -> String {
+    URL_SAFE_NO_PAD.encode(hash.0)
+}
+
 /// Password work runs on a few dedicated threads (one unless configured): a burst of
 /// sign-ins queues instead of taking every core and ~19 MB per concurrent hash, and each
 /// thread reuses one Argon2 memory block, so resident memory stays flat under load.

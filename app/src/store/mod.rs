@@ -21,7 +21,7 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
-use crate::domain::throttle::Failures;
+use crate::domain::throttle::Attempts;
 use crate::domain::{LoginSessionSettings, Role, SessionKind, SessionView};
 use crate::model::{Account, LoginSession, Membership, SessionListing, User, UserListing};
 use async_trait::async_trait;
@@ -99,16 +99,26 @@ pub trait AccountStore: Send + Sync + 'static {
         user_id: Uuid,
         live: Liveness,
     ) -> StoreResult<Option<UserListing>>;
-    /// Failed sign-ins recorded under each of `keys` (at most two: email and address).
-    async fn sign_in_failures(&self, keys: [&str; 2]) -> StoreResult<Vec<(String, Failures)>>;
-    /// Counts one failure; a window that started before `window_cut` starts again at `now`.
-    async fn record_sign_in_failure(
+    /// Counts one sign-in attempt under `key` and returns the count including it, in
+    /// one atomic step; a window that started before `window_cut` starts again at `now`.
+    async fn count_attempt(
         &self,
         key: &str,
         now: DateTime<Utc>,
         window_cut: DateTime<Utc>,
+    ) -> StoreResult<Attempts>;
+    /// Gives one counted attempt back (a success from a shared address).
+    async fn release_attempt(&self, key: &str) -> StoreResult<()>;
+    async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
+    /// Remembers a browser that signed in as `user_id`, by its device token's hash.
+    async fn add_trusted_device(
+        &self,
+        hash: &TokenHash,
+        user_id: Uuid,
+        now: DateTime<Utc>,
     ) -> StoreResult<()>;
-    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+    /// The person a device token was issued to.
+    async fn trusted_device_user(&self, hash: &TokenHash) -> StoreResult<Option<Uuid>>;
     /// Every account's id and limits, for the expiry sweep.
     async fn accounts_settings(&self) -> StoreResult<Vec<(Uuid, LoginSessionSettings)>>;
 }

@@ -161,16 +161,21 @@ pub const RETIRE_REFRESH: &str = "INSERT INTO session_tokens (token_hash, sessio
 
 // Sign-in throttling.
 
-pub const FAILURES: &str =
-    "SELECT key, failures, window_started_at FROM sign_in_throttle WHERE key = $1 OR key = $2";
-/// One statement, so concurrent failures are all counted.
-pub const RECORD_FAILURE: &str = "INSERT INTO sign_in_throttle (key, failures, window_started_at) \
+/// Counts one attempt and returns the count with it, in one statement: parallel attempts
+/// each see their own place. A window that started before $3 starts again at $2.
+pub const COUNT_ATTEMPT: &str = "INSERT INTO sign_in_throttle (key, attempts, window_started_at) \
      VALUES ($1, 1, $2) ON CONFLICT (key) DO UPDATE SET \
-       failures = CASE WHEN sign_in_throttle.window_started_at < $3 THEN 1 \
-                       ELSE sign_in_throttle.failures + 1 END, \
+       attempts = CASE WHEN sign_in_throttle.window_started_at < $3 THEN 1 \
+                       ELSE sign_in_throttle.attempts + 1 END, \
        window_started_at = CASE WHEN sign_in_throttle.window_started_at < $3 THEN $2 \
-                                ELSE sign_in_throttle.window_started_at END";
-pub const CLEAR_FAILURES: &str = "DELETE FROM sign_in_throttle WHERE key = $1";
+                                ELSE sign_in_throttle.window_started_at END \
+     RETURNING attempts, window_started_at";
+pub const RELEASE_ATTEMPT: &str =
+    "UPDATE sign_in_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0";
+pub const CLEAR_ATTEMPTS: &str = "DELETE FROM sign_in_throttle WHERE key = $1";
+pub const INSERT_DEVICE: &str =
+    "INSERT INTO trusted_devices (token_hash, user_id, created_at) VALUES ($1, $2, $3)";
+pub const DEVICE_USER: &str = "SELECT user_id FROM trusted_devices WHERE token_hash = $1";
 
 // The sweep.
 

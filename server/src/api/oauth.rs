@@ -136,6 +136,7 @@ pub async fn token(
                 ip: context.ip.clone(),
                 user_agent: context.user_agent(),
                 kind: SessionKind::Cli,
+                device: None,
             };
             match tokens::password_grant(&state, sign_in, request.account.as_deref()).await? {
                 SignInOutcome::SignedIn(credentials) => issued(*credentials),

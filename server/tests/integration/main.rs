@@ -15,3 +15,4 @@ mod pages;
 mod profile;
 mod sessions;
 mod settings;
+mod throttle;

@@ -151,6 +151,22 @@ impl TestApp {
             .await
     }
 
+    /// Form POSTs sent all at once, each from its own task; the answers in order.
+    pub async fn post_forms_at_once(&self, uri: &str, bodies: Vec<String>) -> Vec<Response<Body>> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (n, body) in bodies.into_iter().enumerate() {
+            let request = Request::post(uri)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .expect("request");
+            let router = self.router.clone();
+            tasks.spawn(async move { (n, router.oneshot(request).await.expect("the router answers")) });
+        }
+        let mut answers = tasks.join_all().await;
+        answers.sort_by_key(|(n, _)| *n);
+        answers.into_iter().map(|(_, r)| r).collect()
+    }
+
     pub async fn get_with(&self, uri: &str, header: (&str, &str)) -> Response<Body> {
         let request = Request::get(uri)
             .header(header.0, header.1)

@@ -1,14 +1,14 @@
 //! Accounts, people, memberships, the account's limits and the sign-in throttle.
 
 use super::{insert_audits, insert_membership, insert_user, SqlStore};
-use crate::domain::throttle::Failures;
+use crate::domain::throttle::Attempts;
 use crate::domain::{LoginSessionSettings, Role};
 use crate::model::{Account, Membership, User, UserListing, UserSort};
 use crate::store::dialect::{args, Dialect};
 use crate::store::types::{conflict, like_pattern, user_matches, AccountSettingsRow, UserRow};
 use crate::store::{
     sql, AccountRole, AccountStore, Liveness, NewAuditEvent, NewUser, PasswordHash, StoreError, StoreResult,
-    UserMatches, UserQuery,
+    TokenHash, UserMatches, UserQuery,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -170,35 +170,49 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn sign_in_failures(&self, keys: [&str; 2]) -> StoreResult<Vec<(String, Failures)>> {
-        let rows: Vec<(String, i64, DateTime<Utc>)> =
-            self.all(sql::FAILURES, args![keys[0], keys[1]]).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(key, count, window_started_at)| {
-                (
-                    key,
-                    Failures {
-                        count,
-                        window_started_at,
-                    },
-                )
-            })
-            .collect())
-    }
-
-    async fn record_sign_in_failure(
+    async fn count_attempt(
         &self,
         key: &str,
         now: DateTime<Utc>,
         window_cut: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        self.run(sql::RECORD_FAILURE, args![key, now, window_cut]).await?;
+    ) -> StoreResult<Attempts> {
+        let counted: Option<(i64, DateTime<Utc>)> = self
+            .optional(sql::COUNT_ATTEMPT, args![key, now, window_cut])
+            .await?;
+        let (count, window_started_at) = counted.ok_or(StoreError::NotFound)?;
+        Ok(Attempts {
+            count,
+            window_started_at,
+        })
+    }
+
+    async fn release_attempt(&self, key: &str) -> StoreResult<()> {
+        self.run(sql::RELEASE_ATTEMPT, args![key]).await?;
         Ok(())
     }
 
-    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
-        self.run(sql::CLEAR_FAILURES, args![key]).await?;
+    async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
+        self.run(sql::CLEAR_ATTEMPTS, args![key]).await?;
         Ok(())
+    }
+
+    async fn add_trusted_device(
+        &self,
+        hash: &TokenHash,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.run(sql::INSERT_DEVICE, args![hash, user_id, now])
+            .await
+            .map_err(|e| match e {
+                StoreError::Database(db) => conflict(db),
+                other => other,
+            })?;
+        Ok(())
+    }
+
+    async fn trusted_device_user(&self, hash: &TokenHash) -> StoreResult<Option<Uuid>> {
+        let found: Option<(Uuid,)> = self.optional(sql::DEVICE_USER, args![hash]).await?;
+        Ok(found.map(|(user_id,)| user_id))
     }
 }
