@@ -30,6 +30,8 @@ pub enum AppError {
     /// The request did not reach the server function or its answer could not be read.
     #[error("Request failed: {0}")]
     Request(String),
+    #[error("Send the arguments form-encoded (application/x-www-form-urlencoded)")]
+    UnsupportedMediaType,
 }
 
 fn summary(errors: &[FieldError]) -> String {
@@ -80,6 +82,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal => 500,
             AppError::Request(_) => 400,
+            AppError::UnsupportedMediaType => 415,
         }
     }
 }

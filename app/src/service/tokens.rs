@@ -94,12 +94,18 @@ pub async fn refresh(state: &AppState, refresh_token: &str, ip: &str) -> Result<
     })
 }
 
-/// Ends the session a refresh token belongs to (RFC 7009 revocation). Unknown tokens
-/// are not an error: the answer must not reveal which tokens exist.
-pub async fn revoke_refresh_token(state: &AppState, refresh_token: &str) -> Result<(), AppError> {
-    let hash = hash_token(refresh_token);
-    if let Some(context) = state.store.session_by_token(&hash, SessionKind::Cli).await? {
-        let end = SessionEnd::by(context.user_id, EndReason::SignedOut, state.clock.now());
+/// RFC 7009 revocation: ends the session a refresh token or an access token belongs
+/// to (revoking a token revokes the session it stands for, and so every token of it).
+/// Unknown tokens are not an error: the answer must not reveal which tokens exist.
+pub async fn revoke(state: &AppState, token: &str) -> Result<(), AppError> {
+    let hash = hash_token(token);
+    let now = state.clock.now();
+    let context = match state.store.session_by_token(&hash, SessionKind::Cli).await? {
+        Some(context) => Some(context),
+        None => state.store.session_by_access_token(&hash, now).await?,
+    };
+    if let Some(context) = context {
+        let end = SessionEnd::by(context.user_id, EndReason::SignedOut, now);
         end_sessions(&*state.store, context.account_id, one(context.session_id), end).await?;
     }
     Ok(())

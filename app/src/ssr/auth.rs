@@ -2,6 +2,7 @@
 //! refuses foreign-origin writes, redirects page loads without a session, and hands
 //! the outcome to server functions and API handlers through request extensions.
 
+use super::guard::{is_cross_site, is_form, is_server_fn, malformed_arguments_are_bad_requests};
 use super::{AppState, SecurityConfig};
 use crate::error::AppError;
 use crate::model::Caller;
@@ -9,7 +10,7 @@ use crate::service::check::{self, Presented, Refusal};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::header::{ACCEPT, AUTHORIZATION, COOKIE, HOST, LOCATION, ORIGIN, SET_COOKIE};
+use http::header::{ACCEPT, AUTHORIZATION, COOKIE, LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use std::net::SocketAddr;
 
@@ -144,27 +145,6 @@ pub fn client_ip(request: &Request, security: &SecurityConfig) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// A state-changing request sent by a browser from another site. Browsers label
-/// requests with `Sec-Fetch-Site` (and `Origin`); non-browser clients send neither
-/// and carry no ambient cookie, so they are not at risk.
-pub fn is_cross_site(method: &Method, headers: &HeaderMap) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return false;
-    }
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return !matches!(site, "same-origin" | "none");
-    }
-    if let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers
-            .get(HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
-        return origin_host != host;
-    }
-    false
-}
-
 /// Paths served without any check: the compiled site and static files.
 fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz"
@@ -195,9 +175,13 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
     if is_asset(path) {
         return next.run(request).await;
     }
-    if is_cross_site(request.method(), request.headers()) {
+    if is_cross_site(request.method(), request.headers(), state.security.secure_cookies) {
         tracing::warn!(%path, "refused a cross-site request");
         return (StatusCode::FORBIDDEN, "Cross-site requests are refused").into_response();
+    }
+    let server_fn = is_server_fn(request.method(), path);
+    if server_fn && !is_form(request.headers()) {
+        return AppError::UnsupportedMediaType.into_response();
     }
 
     let ip = client_ip(&request, &state.security);
@@ -255,6 +239,9 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
     };
     request.extensions_mut().insert(std::sync::Arc::new(context));
     let mut response = next.run(request).await;
+    if server_fn {
+        response = malformed_arguments_are_bad_requests(response).await;
+    }
     // Server calls leave a refused cookie in place: the page load that follows their
     // 401 redirects to the sign-in page with the reason, and clears it then.
     if refused_cookie && is_page_load {
@@ -295,31 +282,6 @@ mod tests {
             );
         }
         h
-    }
-
-    #[test]
-    fn foreign_origins_are_cross_site_for_writes_only() {
-        let foreign = headers(&[("origin", "https://evil.example"), ("host", "console.example")]);
-        assert!(is_cross_site(&Method::POST, &foreign));
-        assert!(!is_cross_site(&Method::GET, &foreign));
-        let same = headers(&[("origin", "http://console.example"), ("host", "console.example")]);
-        assert!(!is_cross_site(&Method::POST, &same));
-        assert!(is_cross_site(
-            &Method::POST,
-            &headers(&[("sec-fetch-site", "cross-site")])
-        ));
-        assert!(is_cross_site(
-            &Method::POST,
-            &headers(&[("sec-fetch-site", "same-site")])
-        ));
-        assert!(!is_cross_site(
-            &Method::POST,
-            &headers(&[("sec-fetch-site", "same-origin")])
-        ));
-        assert!(
-            !is_cross_site(&Method::POST, &headers(&[])),
-            "curl and other non-browser clients"
-        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod clock;
 pub mod crypto;
+pub mod guard;
 pub mod server_fn;
 pub mod state;
 

@@ -50,6 +50,7 @@ impl From<AppError> for OAuthError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, "access_denied"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "invalid_request"),
             AppError::Request(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request"),
             AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
         };
         let retry_after_secs = match error {
@@ -169,12 +170,12 @@ pub struct RevokeRequest {
     token: String,
 }
 
-/// Ends the session of a refresh token. Answers 200 for unknown tokens too (RFC 7009).
+/// Ends the session of a refresh or access token. Answers 200 for unknown tokens too (RFC 7009).
 pub async fn revoke(
     State(state): State<AppState>,
     form: Result<Form<RevokeRequest>, FormRejection>,
 ) -> Result<StatusCode, OAuthError> {
     let Form(request) = form?;
-    tokens::revoke_refresh_token(&state, &request.token).await?;
+    tokens::revoke(&state, &request.token).await?;
     Ok(StatusCode::OK)
 }
