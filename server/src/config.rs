@@ -42,6 +42,11 @@ pub struct Config {
     #[arg(long, env = "TRUSTED_PROXY_HEADER", global = true)]
     pub trusted_proxy_header: Option<String>,
 
+    /// Seconds after sign-in during which a session may end many sessions or change the
+    /// account's limits without entering its password again (0: always ask).
+    #[arg(long, env = "REAUTHENTICATE_AFTER_SECS", default_value_t = 900, global = true)]
+    pub reauthenticate_after_secs: u32,
+
     /// Log filter in `tracing` syntax, e.g. `info` or `info,sqlx=warn`.
     #[arg(long, env = "LOG_LEVEL", default_value = "info,sqlx=warn", global = true)]
     pub log_level: String,

@@ -109,6 +109,7 @@ async fn serve(
     let security = SecurityConfig {
         secure_cookies: config.secure_cookies,
         trusted_proxy_header: config.trusted_proxy_header.clone(),
+        reauthenticate_after: chrono::Duration::seconds(i64::from(config.reauthenticate_after_secs)),
     };
     let state = server::app_state(store, clock, security, &config.site_root, config.listen);
     tokio::spawn(sweep_forever(

@@ -2,7 +2,7 @@
 //! administrators. Each function authenticates, checks that the caller manages the
 //! account, and makes one call into `service::iam`.
 
-use crate::domain::SessionView;
+use crate::domain::{Password, SessionView};
 use crate::error::AppError;
 use crate::model::{SessionList, UserDetails, UserSort, UsersPage};
 use leptos::prelude::*;
@@ -38,9 +38,12 @@ pub async fn end_user_session(user_id: Uuid, session_id: Uuid) -> Result<(), App
 }
 
 /// Ends every active session of a user of the caller's account. Returns how many ended.
+/// A caller signed in long ago confirms with the password.
 #[server(endpoint = "iam_end_all_sessions")]
-pub async fn end_all_user_sessions(user_id: Uuid) -> Result<u64, AppError> {
+pub async fn end_all_user_sessions(user_id: Uuid, password: Option<Password>) -> Result<u64, AppError> {
+    use crate::service::iam::end_all_user_sessions;
     use crate::ssr::server_fn::{manager, state, with_status};
     let caller = with_status(manager())?;
-    with_status(crate::service::iam::end_all_user_sessions(&state()?, &caller, user_id).await)
+    let password = password.map(Password::into_inner);
+    with_status(end_all_user_sessions(&state()?, &caller, user_id, password).await)
 }

@@ -2,7 +2,7 @@
 //! the limits (so they know the rules); only the owner and administrators change them.
 
 use crate::domain::settings::SettingField;
-use crate::domain::LoginSessionSettings;
+use crate::domain::{LoginSessionSettings, Password};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -11,15 +11,19 @@ use serde::{Deserialize, Serialize};
 pub struct SettingsView {
     pub settings: LoginSessionSettings,
     pub can_edit: bool,
+    /// Whether a change asks for the password first (signed in long ago).
+    pub reauthenticate: bool,
 }
 
 #[server(endpoint = "iam_settings")]
 pub async fn get_settings() -> Result<SettingsView, AppError> {
-    use crate::ssr::server_fn::{caller, with_status};
+    use crate::service::throttle::must_reauthenticate;
+    use crate::ssr::server_fn::{caller, state, with_status};
     let caller = with_status(caller())?;
     Ok(SettingsView {
         settings: caller.settings,
         can_edit: caller.role.can_manage_account(),
+        reauthenticate: must_reauthenticate(&state()?, &caller),
     })
 }
 
@@ -30,14 +34,18 @@ pub async fn update_setting(
     field: SettingField,
     value: String,
     unit: String,
+    password: Option<Password>,
 ) -> Result<SettingsView, AppError> {
-    change_setting(field, Some(value), Some(unit)).await
+    change_setting(field, Some(value), Some(unit), password).await
 }
 
 /// Restores one setting's default.
 #[server(endpoint = "iam_reset_setting")]
-pub async fn reset_setting(field: SettingField) -> Result<SettingsView, AppError> {
-    change_setting(field, None, None).await
+pub async fn reset_setting(
+    field: SettingField,
+    password: Option<Password>,
+) -> Result<SettingsView, AppError> {
+    change_setting(field, None, None, password).await
 }
 
 #[cfg(feature = "ssr")]
@@ -45,6 +53,7 @@ async fn change_setting(
     field: SettingField,
     value: Option<String>,
     unit: Option<String>,
+    password: Option<Password>,
 ) -> Result<SettingsView, AppError> {
     use crate::domain::settings::parse_setting;
     use crate::service::settings::change_settings;
@@ -55,9 +64,12 @@ async fn change_setting(
         Ok(current.with(field, parsed))
     };
     // A rule that involves two settings is reported on the one being edited.
-    let saved = change_settings(&state()?, &caller, change, |_| field.key()).await;
+    let state = state()?;
+    let password = password.map(Password::into_inner);
+    let saved = change_settings(&state, &caller, change, |_| field.key(), password).await;
     Ok(SettingsView {
         settings: with_status(saved)?,
         can_edit: true,
+        reauthenticate: crate::service::throttle::must_reauthenticate(&state, &caller),
     })
 }

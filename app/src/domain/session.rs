@@ -232,12 +232,13 @@ pub fn over_concurrent_limit<Id: Copy>(active: &[(Id, DateTime<Utc>)], limit: Op
     by_age.into_iter().map(|(id, _)| id).collect()
 }
 
-/// Ending many sessions is sensitive (ASVS 3.3.4): a session signed in longer ago than
-/// this must confirm with the password first.
+/// Sensitive actions (ending many sessions, changing the account's limits; ASVS 3.3.4,
+/// 2.2.x) from a session signed in longer ago than this confirm the password first, by
+/// default. Operators may shorten it (`--reauthenticate-after-secs`).
 pub const REAUTHENTICATE_AFTER: Duration = Duration::minutes(15);
 
-pub fn needs_reauthentication(signed_in_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    now - signed_in_at > REAUTHENTICATE_AFTER
+pub fn needs_reauthentication(signed_in_at: DateTime<Utc>, now: DateTime<Utc>, window: Duration) -> bool {
+    now - signed_in_at > window
 }
 
 /// The instants before which a session counts as expired under `settings`:
@@ -354,8 +355,17 @@ mod tests {
 
     #[test]
     fn reauthentication_after_fifteen_minutes() {
-        assert!(!needs_reauthentication(t(0), t(15 * MINUTE)));
-        assert!(needs_reauthentication(t(0), t(15 * MINUTE + 1)));
+        assert!(!needs_reauthentication(
+            t(0),
+            t(15 * MINUTE),
+            REAUTHENTICATE_AFTER
+        ));
+        assert!(needs_reauthentication(
+            t(0),
+            t(15 * MINUTE + 1),
+            REAUTHENTICATE_AFTER
+        ));
+        assert!(needs_reauthentication(t(0), t(1), Duration::zero()));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use super::end::{end_sessions, Selection};
 use super::liveness;
 use super::rows::session_row;
+use super::throttle::{confirm_recent_sign_in, must_reauthenticate};
 use crate::domain::{EndReason, SessionView};
 use crate::error::AppError;
 use crate::model::{Caller, SessionList, UserDetails, UserListing, UsersPage};
@@ -95,7 +96,7 @@ pub async fn user_sessions(
             .map(|l| session_row(l, settings, now, caller.session_id))
             .collect(),
         can_end: caller.role.can_end_sessions_of(user.role),
-        reauthenticate: false,
+        reauthenticate: must_reauthenticate(state, caller),
         now,
     })
 }
@@ -128,13 +129,16 @@ pub async fn end_user_session(
     Ok(())
 }
 
-/// Ends every live session of a user. Returns how many ended.
+/// Ends every live session of a user, after the password when the caller signed in
+/// long ago. Returns how many ended.
 pub async fn end_all_user_sessions(
     state: &AppState,
     caller: &Caller,
     user_id: Uuid,
+    password: Option<String>,
 ) -> Result<u64, AppError> {
     member_to_end(state, caller, user_id).await?;
+    confirm_recent_sign_in(state, caller, password).await?;
     let selection = Selection::LiveOfUser {
         user_id,
         except: None,

@@ -5,8 +5,7 @@
 use super::end::{end_sessions, Selection};
 use super::liveness;
 use super::rows::session_row;
-use super::throttle::confirm_password;
-use crate::domain::session::needs_reauthentication;
+use super::throttle::{confirm_recent_sign_in, must_reauthenticate};
 use crate::domain::{EndReason, SessionView};
 use crate::error::AppError;
 use crate::model::{Caller, EndOutcome, SessionList};
@@ -32,7 +31,7 @@ pub async fn my_sessions(
             .map(|l| session_row(l, settings, now, caller.session_id))
             .collect(),
         can_end: true,
-        reauthenticate: needs_reauthentication(caller.signed_in_at, now),
+        reauthenticate: must_reauthenticate(state, caller),
         now,
     })
 }
@@ -79,10 +78,8 @@ pub async fn end_my_sessions(
     keep_current: bool,
     password: Option<String>,
 ) -> Result<EndOutcome, AppError> {
+    confirm_recent_sign_in(state, caller, password).await?;
     let now = state.clock.now();
-    if needs_reauthentication(caller.signed_in_at, now) {
-        confirm_password(state, caller, password).await?;
-    }
     let selection = Selection::LiveOfUser {
         user_id: caller.user_id,
         except: keep_current.then_some(caller.session_id),

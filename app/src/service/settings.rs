@@ -1,5 +1,6 @@
 //! Changing an account's login-session limits: permission, validation, audit.
 
+use super::throttle::confirm_recent_sign_in;
 use crate::domain::settings::{SettingField, SettingsViolation};
 use crate::domain::LoginSessionSettings;
 use crate::error::{AppError, FieldError};
@@ -16,6 +17,7 @@ pub async fn change_settings(
     caller: &Caller,
     change: impl FnOnce(LoginSessionSettings) -> Result<LoginSessionSettings, Vec<SettingsViolation>>,
     name: impl Fn(SettingField) -> &'static str,
+    password: Option<String>,
 ) -> Result<LoginSessionSettings, AppError> {
     if !caller.role.can_manage_account() {
         return Err(AppError::Forbidden);
@@ -37,6 +39,7 @@ pub async fn change_settings(
     if changed == current {
         return Ok(changed);
     }
+    confirm_recent_sign_in(state, caller, password).await?;
     let now = state.clock.now();
     let stored = state
         .store

@@ -1,6 +1,7 @@
 //! Counting sign-in attempts around a password check, and confirming the password
 //! again before a sensitive operation.
 
+use crate::domain::session::needs_reauthentication;
 use crate::domain::throttle::{retry_after, ThrottleKey, WINDOW};
 use crate::error::AppError;
 use crate::model::Caller;
@@ -61,5 +62,29 @@ pub async fn confirm_password(
     } else {
         tracing::warn!(email = %caller.email, user = %caller.user_id, "password confirmation failed");
         Err(AppError::invalid("password", "The password is incorrect"))
+    }
+}
+
+/// Whether the caller's session must confirm the password before a sensitive action.
+pub fn must_reauthenticate(state: &AppState, caller: &Caller) -> bool {
+    needs_reauthentication(
+        caller.signed_in_at,
+        state.clock.now(),
+        state.security.reauthenticate_after,
+    )
+}
+
+/// The one rule for sensitive actions (ending many sessions, changing the account's
+/// limits): a session signed in longer ago than the configured window confirms the
+/// password first.
+pub async fn confirm_recent_sign_in(
+    state: &AppState,
+    caller: &Caller,
+    password: Option<String>,
+) -> Result<(), AppError> {
+    if must_reauthenticate(state, caller) {
+        confirm_password(state, caller, password).await
+    } else {
+        Ok(())
     }
 }

@@ -4,14 +4,28 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
 
-/// How credentials travel; set from the server's configuration.
-#[derive(Debug, Clone, Default)]
+/// How credentials travel and when they must be shown again; set from the server's
+/// configuration.
+#[derive(Debug, Clone)]
 pub struct SecurityConfig {
     /// Cookies get `Secure` and the `__Host-` prefix (serve over HTTPS).
     pub secure_cookies: bool,
     /// A header (e.g. `x-forwarded-for`) set by a trusted reverse proxy; when unset,
     /// the socket address is the client address.
     pub trusted_proxy_header: Option<String>,
+    /// A session signed in longer ago than this confirms the password before a
+    /// sensitive action.
+    pub reauthenticate_after: chrono::Duration,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            secure_cookies: false,
+            trusted_proxy_header: None,
+            reauthenticate_after: crate::domain::session::REAUTHENTICATE_AFTER,
+        }
+    }
 }
 
 /// Everything a request needs, shared by the router, the server functions and the API.

@@ -52,8 +52,8 @@ pub async fn get_settings(
 }
 
 /// Changes some of the limits: each key present replaces its value, `null` restores
-/// the default, absent keys stay. Errors name the request's keys; refused input
-/// changes nothing.
+/// the default, absent keys stay; `password` confirms the change from a session signed
+/// in long ago. Errors name the request's keys; refused input changes nothing.
 pub async fn patch_settings(
     State(state): State<AppState>,
     Extension(context): Extension<Arc<RequestContext>>,
@@ -63,7 +63,13 @@ pub async fn patch_settings(
     if !caller.role.can_manage_account() {
         return Err(AppError::Forbidden);
     }
-    let Json(body) = body.map_err(|_| AppError::invalid("body", "Send a JSON object"))?;
+    let Json(mut body) = body.map_err(|_| AppError::invalid("body", "Send a JSON object"))?;
+    // A session signed in long ago confirms the change with its password.
+    let password = match body.remove("password") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(p)) => Some(p),
+        Some(_) => return Err(AppError::invalid("password", "Must be a string")),
+    };
     let unknown: Vec<FieldError> = body
         .keys()
         .filter(|key| SettingField::from_api_key(key).is_none())
@@ -96,6 +102,6 @@ pub async fn patch_settings(
             Err(refused)
         }
     };
-    let saved = change_settings(&state, caller, change, SettingField::api_key).await?;
+    let saved = change_settings(&state, caller, change, SettingField::api_key, password).await?;
     Ok(Json(saved.into()))
 }

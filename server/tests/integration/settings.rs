@@ -36,7 +36,7 @@ async fn a_shorter_maximum_ends_older_sessions_at_their_next_request() {
     let (status, body) = patch(
         &app,
         &admin,
-        r#"{"max_duration_secs": 5400, "inactivity_secs": 900}"#,
+        r#"{"max_duration_secs": 5400, "inactivity_secs": 900, "password": "correct horse battery"}"#,
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -238,4 +238,69 @@ async fn automation_uses_a_bearer_token_of_an_administrator() {
         (stored.concurrent_limit, stored.max_duration_secs),
         (Some(3), Some(604_800))
     );
+}
+
+#[tokio::test]
+async fn every_sensitive_action_asks_a_session_signed_in_long_ago_for_its_password() {
+    let (app, acme) = acme_app().await;
+    let admin = app.sign_in("admin@acme.test").await;
+    let member = app.sign_in("member@acme.test").await;
+    // Within the first 15 minutes nothing is asked.
+    assert_eq!(
+        update_setting(&app, &admin, "field=inactivity&value=30&unit=minutes").await,
+        200
+    );
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(app.me_status(&admin).await, 200);
+
+    // Settings, through the console and the JSON API: refused without the password,
+    // refused with a wrong one, accepted with the right one.
+    let form = "field=inactivity&value=45&unit=minutes";
+    let (status, body) = app.call(&admin, "iam_update_setting", form).await;
+    let error: app::AppError = serde_json::from_value(body).unwrap();
+    assert_eq!((status, error.field("password").is_some()), (422, true));
+    let (status, _) = app
+        .call(&admin, "iam_update_setting", &format!("{form}&password=nope"))
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = app
+        .call(
+            &admin,
+            "iam_update_setting",
+            &format!("{form}&password=correct+horse+battery"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = patch(&app, &admin, r#"{"inactivity_secs": 3600}"#).await;
+    assert_eq!(
+        (status, body["fields"][0]["field"].clone()),
+        (422, serde_json::json!("password"))
+    );
+    let (status, _) = patch(
+        &app,
+        &admin,
+        r#"{"inactivity_secs": 3600, "password": "correct horse battery"}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // An administrator's End all sessions of another user.
+    let user = format!("user_id={}", acme.member.id);
+    let (status, _) = app.call(&admin, "iam_end_all_sessions", &user).await;
+    assert_eq!(status, 422);
+    assert!(app.is_active(&member).await, "nothing ended without the password");
+    let (status, ended) = app
+        .call(
+            &admin,
+            "iam_end_all_sessions",
+            &format!("{user}&password=correct+horse+battery"),
+        )
+        .await;
+    assert_eq!((status, ended), (200, serde_json::json!(1)));
+    assert!(!app.is_active(&member).await);
+    // The session list tells the console to ask.
+    let (_, list) = app
+        .call(&admin, "iam_user_sessions", &format!("{user}&view=active"))
+        .await;
+    assert_eq!(list["reauthenticate"], true);
 }

@@ -3,7 +3,7 @@
 
 use super::{Ended, SessionScope, Target};
 use crate::components::time::absolute;
-use crate::components::ConfirmDialog;
+use crate::components::{ConfirmDialog, PasswordField};
 use crate::domain::Password;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -46,6 +46,7 @@ pub fn EndConfirmation(
     let ask_password =
         move || reauthenticate.get() && target.with(|t| t.as_ref().is_some_and(Target::is_many));
     let password_error = move || error.with(|e| e.as_ref().and_then(|e| e.field("password")));
+    let dialog_id = format!("{id}-confirm");
     let general_error = Signal::derive(move || {
         error.with(|e| {
             e.as_ref()
@@ -63,34 +64,14 @@ pub fn EndConfirmation(
         Some(Target::Others { .. }) => "End other sessions".to_string(),
         _ => "End session".to_string(),
     });
-    let input_id = format!("{id}-password");
-    let help_id = format!("{id}-password-help");
     let password_field = move || {
-        ask_password().then(|| {
-            view! {
-                <div class="field">
-                    <label for=input_id.clone()>"Password"</label>
-                    <input
-                        id=input_id.clone()
-                        type="password"
-                        autocomplete="current-password"
-                        aria-describedby=help_id.clone()
-                        aria-invalid=move || password_error().is_some().to_string()
-                        prop:value=move || password.get()
-                        on:input=move |ev| password.set(event_target_value(&ev))
-                    />
-                    <p id=help_id.clone() class="field__hint">
-                        "You signed in more than 15 minutes ago: enter your password to confirm."
-                    </p>
-                    <p class="field__error">{password_error}</p>
-                </div>
-            }
-        })
+        let error = Signal::derive(password_error);
+        ask_password().then(|| view! { <PasswordField id=id.clone() value=password error /> })
     };
     view! {
         <ConfirmDialog
             open=Signal::derive(move || target.with(Option::is_some))
-            id=format!("{id}-confirm")
+            id=dialog_id
             title
             confirm_label
             pending=end_action.pending()

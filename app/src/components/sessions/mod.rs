@@ -84,7 +84,7 @@ async fn end(scope: SessionScope, target: Target, password: Option<Password>) ->
         (SessionScope::User(user_id), Target::One(row)) => end_user_session(user_id, row.id)
             .await
             .map(|()| ("Session ended".to_string(), row.current)),
-        (SessionScope::User(user_id), _) => end_all_user_sessions(user_id)
+        (SessionScope::User(user_id), _) => end_all_user_sessions(user_id, password)
             .await
             .map(|n| (ended_message(n), false)),
         (SessionScope::Own, Target::One(row)) => end_my_session(row.id)

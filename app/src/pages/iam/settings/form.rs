@@ -1,7 +1,7 @@
 //! The in-place form that edits one setting. It starts from the value in force, in its
 //! largest whole unit; the server parses and checks what is typed.
 
-use super::{Change, Saved};
+use super::SettingsContext;
 use crate::domain::settings::{DurationUnit, SettingField};
 use crate::domain::LoginSessionSettings;
 use leptos::prelude::*;
@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub fn SettingForm(
     field: SettingField,
     current: LoginSessionSettings,
-    save: Action<Change, Saved>,
+    context: SettingsContext,
     #[prop(into)] error: Signal<Option<String>>,
     editing: RwSignal<bool>,
     labelled_by: String,
@@ -28,6 +28,7 @@ pub fn SettingForm(
     });
     let unit = RwSignal::new(start_unit.as_str().to_string());
     let limited = RwSignal::new(current.concurrent_limit.is_some());
+    let save = context.save;
     let pending = save.pending();
     let input_id = format!("setting-{}", field.key());
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -37,7 +38,7 @@ pub fn SettingForm(
         } else {
             amount.get_untracked()
         };
-        save.dispatch((field, Some((value, unit.get_untracked()))));
+        context.request((field, Some((value, unit.get_untracked()))));
     };
     let amount_input = view! {
         <input
@@ -121,7 +122,7 @@ pub fn SettingForm(
                     class="button button--ghost"
                     disabled=move || pending.get()
                     on:click=move |_| {
-                        save.dispatch((field, None));
+                        context.request((field, None));
                     }
                 >
                     "Reset to default"

@@ -3,6 +3,7 @@
 //! they reload after each save. Each row stays on the page across reloads, keeping
 //! what is typed in its form and the focus.
 
+mod confirm;
 mod form;
 mod row;
 
@@ -10,6 +11,7 @@ use super::{IamHeading, LoadError};
 use crate::api::settings::{get_settings, reset_setting, update_setting, SettingsView};
 use crate::components::{Loading, StatusMessage};
 use crate::domain::settings::SettingField;
+use crate::domain::Password;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,6 +19,8 @@ use row::SettingRow;
 
 /// A change to one setting: the typed value and unit, or `None` to restore the default.
 type Change = (SettingField, Option<(String, String)>);
+/// A change with the password, when the session must confirm it.
+type Save = (Change, Option<Password>);
 /// Which setting a save was for, and how it went.
 type Saved = (SettingField, Result<SettingsView, AppError>);
 
@@ -24,18 +28,37 @@ type Saved = (SettingField, Result<SettingsView, AppError>);
 #[derive(Clone, Copy)]
 pub struct SettingsContext {
     settings: Resource<Result<SettingsView, AppError>>,
-    save: Action<Change, Saved>,
+    save: Action<Save, Saved>,
     status: RwSignal<Option<String>>,
+    /// A change waiting for the password (the session signed in long ago).
+    confirming: RwSignal<Option<Change>>,
+}
+
+impl SettingsContext {
+    /// Saves a change, or first asks for the password if the server will want it.
+    fn request(&self, change: Change) {
+        let must_confirm = self
+            .settings
+            .get_untracked()
+            .and_then(Result::ok)
+            .is_some_and(|v| v.reauthenticate);
+        if must_confirm {
+            self.save.value().set(None);
+            self.confirming.set(Some(change));
+        } else {
+            self.save.dispatch((change, None));
+        }
+    }
 }
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let save = Action::new(|(field, change): &Change| {
-        let (field, change) = (*field, change.clone());
+    let save = Action::new(|((field, change), password): &Save| {
+        let (field, change, password) = (*field, change.clone(), password.clone());
         async move {
             let result = match change {
-                Some((value, unit)) => update_setting(field, value, unit).await,
-                None => reset_setting(field).await,
+                Some((value, unit)) => update_setting(field, value, unit, password).await,
+                None => reset_setting(field, password).await,
             };
             (field, result)
         }
@@ -45,6 +68,7 @@ pub fn SettingsPage() -> impl IntoView {
         settings,
         save,
         status: RwSignal::new(None),
+        confirming: RwSignal::new(None),
     };
     view! {
         <Title text="Settings" />
@@ -81,6 +105,7 @@ pub fn SettingsPage() -> impl IntoView {
                     .map(|field| view! { <SettingRow field context /> })
                     .collect_view()}
             </dl>
+            <confirm::SaveConfirmation context />
         </section>
     }
 }

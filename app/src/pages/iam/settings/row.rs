@@ -11,13 +11,17 @@ pub fn SettingRow(field: SettingField, context: SettingsContext) -> impl IntoVie
         settings,
         save,
         status,
+        confirming,
     } = context;
     let key = field.key();
     let editing = RwSignal::new(false);
     // The last save of this setting, if it failed: shown at the field.
     let error = Signal::derive(move || {
         save.value().with(|saved| match saved {
-            Some((f, Err(e))) if *f == field => Some(e.field(key).unwrap_or_else(|| e.to_string())),
+            // A wrong password is said in the confirmation dialog.
+            Some((f, Err(e))) if *f == field && e.field("password").is_none() => {
+                Some(e.field(key).unwrap_or_else(|| e.to_string()))
+            }
             _ => None,
         })
     });
@@ -28,6 +32,7 @@ pub fn SettingRow(field: SettingField, context: SettingsContext) -> impl IntoVie
             .with(|saved| matches!(saved, Some((f, Ok(_))) if *f == field))
         {
             editing.set(false);
+            confirming.set(None);
             status.set(Some(format!("{} saved", field.label())));
         }
     });
@@ -73,7 +78,7 @@ pub fn SettingRow(field: SettingField, context: SettingsContext) -> impl IntoVie
                                 <SettingForm
                                     field
                                     current
-                                    save
+                                    context
                                     error
                                     editing
                                     labelled_by=form_label.clone()
