@@ -204,6 +204,20 @@ pub fn evaluate(times: SessionTimes, settings: &LoginSessionSettings, now: DateT
     SessionState::Active
 }
 
+/// The limit a settings change makes a live session exceed at `now`, if any: such a
+/// session ends because of the change.
+pub fn ended_by_change(
+    times: SessionTimes,
+    old: &LoginSessionSettings,
+    new: &LoginSessionSettings,
+    now: DateTime<Utc>,
+) -> Option<EndReason> {
+    if evaluate(times, old, now) != SessionState::Active {
+        return None;
+    }
+    evaluate(times, new, now).end_reason()
+}
+
 /// A new client address is recorded sooner than the minute, but at most this often: a
 /// client alternating between two addresses must not make every check a write.
 pub const ADDRESS_TOUCH_INTERVAL: Duration = Duration::seconds(10);
@@ -344,6 +358,26 @@ mod tests {
             SessionState::PastMaximum.end_reason(),
             Some(EndReason::MaximumDuration)
         );
+    }
+
+    #[test]
+    fn a_change_ends_only_the_sessions_it_makes_too_old() {
+        let old = LoginSessionSettings::default();
+        let shorter = LoginSessionSettings::new(Some(30 * MINUTE), Some(HOUR), None);
+        assert_eq!(
+            ended_by_change(live(0, 2 * HOUR - 1), &old, &shorter, t(2 * HOUR)),
+            Some(EndReason::MaximumDuration)
+        );
+        assert_eq!(
+            ended_by_change(live(HOUR + 1, HOUR + 1), &old, &shorter, t(2 * HOUR)),
+            Some(EndReason::Inactivity)
+        );
+        assert_eq!(
+            ended_by_change(live(HOUR + 1, 2 * HOUR), &old, &shorter, t(2 * HOUR)),
+            None
+        );
+        // Already over under the old limits: not this change's doing.
+        assert_eq!(ended_by_change(live(0, 0), &old, &shorter, t(3 * HOUR)), None);
     }
 
     #[test]

@@ -294,7 +294,7 @@ mod tests {
         );
         let https = SecurityConfig {
             secure_cookies: true,
-            trusted_proxy_header: None,
+            ..Default::default()
         };
         assert!(session_cookie(&https, "tok", 60).starts_with("__Host-sc_session=tok;"));
         assert!(session_cookie(&https, "tok", 60).ends_with("; Secure"));

@@ -70,6 +70,8 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     async fn password_hash(&self, user_id: Uuid) -> StoreResult<Option<PasswordHash>>;
     async fn membership(&self, account_id: Uuid, user_id: Uuid) -> StoreResult<Option<Membership>>;
+    /// The account's owner.
+    async fn owner_of(&self, account_id: Uuid) -> StoreResult<Option<Uuid>>;
     /// The accounts a person belongs to, by account name.
     async fn accounts_of_user(&self, user_id: Uuid) -> StoreResult<Vec<AccountRole>>;
     async fn login_session_settings(&self, account_id: Uuid) -> StoreResult<LoginSessionSettings>;

@@ -124,6 +124,23 @@ pub const END_LIVE_OF_USER: &str = concat!(
     session_columns!()
 );
 
+/// Ends the sessions live under the old cut-offs ($4 idle, $5 signed in) that a settings
+/// change expires: signed in before the new cut-off ($6) for the maximum duration...
+pub const END_PAST_NEW_MAXIMUM: &str = concat!(
+    "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
+     WHERE account_id = $7 AND ended_at IS NULL AND last_active_at >= $4 AND created_at >= $5 \
+       AND created_at < $6 RETURNING ",
+    session_columns!()
+);
+/// ...or idle since before the new cut-off ($6) while within the new maximum ($8).
+pub const END_PAST_NEW_INACTIVITY: &str = concat!(
+    "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
+     WHERE account_id = $7 AND ended_at IS NULL AND last_active_at >= $4 AND created_at >= $5 \
+       AND last_active_at < $6 AND created_at >= $8 RETURNING ",
+    session_columns!()
+);
+pub const OWNER: &str = "SELECT user_id FROM memberships WHERE account_id = $1 AND role = 'owner'";
+
 // The session check: a credential's hash to its session context, one indexed lookup.
 
 pub const CONTEXT_BY_TOKEN_SQLITE: &str = concat!(

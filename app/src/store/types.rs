@@ -107,6 +107,13 @@ pub enum SessionSelection {
         except: Option<Uuid>,
         live: Liveness,
     },
+    /// Every session live under the `old` cut-offs that the `new` ones expire for
+    /// `reason` (maximum duration or inactivity): the sessions a settings change ends.
+    ExpiredByChange {
+        old: Liveness,
+        new: Liveness,
+        reason: EndReason,
+    },
 }
 
 #[derive(Debug, Clone)]

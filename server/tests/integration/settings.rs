@@ -23,8 +23,8 @@ async fn patch(app: &TestApp, cookie: &str, json: &str) -> (u16, serde_json::Val
 }
 
 #[tokio::test]
-async fn a_shorter_maximum_ends_older_sessions_at_their_next_request() {
-    let (app, _) = acme_app().await;
+async fn a_shorter_maximum_ends_older_sessions_at_once() {
+    let (app, acme) = acme_app().await;
     let admin = app.sign_in("admin@acme.test").await;
     let old = app.sign_in("member@acme.test").await;
     app.clock.advance(Duration::minutes(50));
@@ -47,6 +47,18 @@ async fn a_shorter_maximum_ends_older_sessions_at_their_next_request() {
         "signed in 100 minutes ago, past the new 90"
     );
     assert_eq!(app.end_reason_of(&old).await, Some(EndReason::MaximumDuration));
+    let old_session = app.session_of(&old).await;
+    let ended = app
+        .store
+        .session(acme.account_id, old_session)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ended.ended_by,
+        Some(acme.admin.id),
+        "the change is recorded as the cause"
+    );
     assert_eq!(app.me_status(&young).await, 200);
 
     // The shorter inactivity limit applies too.
@@ -303,4 +315,58 @@ async fn every_sensitive_action_asks_a_session_signed_in_long_ago_for_its_passwo
         .call(&admin, "iam_user_sessions", &format!("{user}&view=active"))
         .await;
     assert_eq!(list["reauthenticate"], true);
+}
+
+#[tokio::test]
+async fn an_administrator_cannot_sign_the_owner_out_through_the_limits() {
+    let (app, acme) = acme_app().await;
+    let owner = app.sign_in("owner@acme.test").await;
+    let member = app.sign_in("member@acme.test").await;
+    app.clock.advance(Duration::minutes(20));
+    let admin = app.sign_in("admin@acme.test").await;
+    let fifteen_minutes = r#"{"max_duration_secs": 900, "inactivity_secs": 900}"#;
+
+    // The owner's session is 20 minutes old: a 15-minute maximum would end it.
+    let (status, body) = patch(&app, &admin, fifteen_minutes).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["fields"][0]["field"], "max_duration_secs");
+    assert!(
+        app.is_active(&owner).await && app.is_active(&member).await,
+        "nothing ended"
+    );
+    assert_eq!(
+        app.store.login_session_settings(acme.account_id).await.unwrap(),
+        LoginSessionSettings::default()
+    );
+
+    // The owner may, and the sessions it makes too old end at once, recorded as ended
+    // by the owner's change for the limit's reason.
+    let with_password =
+        r#"{"max_duration_secs": 900, "inactivity_secs": 900, "password": "correct horse battery"}"#;
+    let (status, body) = patch(&app, &owner, with_password).await;
+    assert_eq!(status, 200, "{body}");
+    let member_session = app.session_of(&member).await;
+    let ended = app
+        .store
+        .session(acme.account_id, member_session)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ended.ended_at,
+        Some(app.clock_now()),
+        "ended by the change, not at its next request"
+    );
+    assert_eq!(
+        (ended.ended_by, ended.end_reason),
+        (Some(acme.owner.id), Some(EndReason::MaximumDuration))
+    );
+    assert!(
+        app.is_active(&admin).await,
+        "signed in after the new limit's cut-off"
+    );
+    let events = app.store.audit_events(acme.account_id, 20).await.unwrap();
+    assert!(events.iter().any(|e| e.action == "session.ended"
+        && e.session_id == Some(member_session)
+        && e.actor_user_id == Some(acme.owner.id)));
 }

@@ -89,6 +89,11 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         self.optional(sql::MEMBERSHIP, args![account_id, user_id]).await
     }
 
+    async fn owner_of(&self, account_id: Uuid) -> StoreResult<Option<Uuid>> {
+        let found: Option<(Uuid,)> = self.optional(sql::OWNER, args![account_id]).await?;
+        Ok(found.map(|(id,)| id))
+    }
+
     async fn accounts_of_user(&self, user_id: Uuid) -> StoreResult<Vec<AccountRole>> {
         self.all(sql::ACCOUNTS_OF_USER, args![user_id]).await
     }

@@ -2,7 +2,7 @@
 //! check's lookups and the sweep.
 
 use super::{insert_audits, SqlStore};
-use crate::domain::{SessionKind, SessionView};
+use crate::domain::{EndReason, SessionKind, SessionView};
 use crate::model::{LoginSession, SessionListing};
 use crate::store::cache::Lookup;
 use crate::store::dialect::{args, Dialect};
@@ -96,6 +96,17 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                     *except,
                 ];
                 ended = DB::fetch_all(&mut *tx, sql::END_LIVE_OF_USER, args).await?;
+            }
+            SessionSelection::ExpiredByChange { old, new, reason } => {
+                let mut args = args![end.at, end.by, end.reason, old.idle_before, old.created_before];
+                let sql = if *reason == EndReason::MaximumDuration {
+                    args.extend(args![new.created_before, account_id]);
+                    sql::END_PAST_NEW_MAXIMUM
+                } else {
+                    args.extend(args![new.idle_before, account_id, new.created_before]);
+                    sql::END_PAST_NEW_INACTIVITY
+                };
+                ended = DB::fetch_all(&mut *tx, sql, args).await?;
             }
             SessionSelection::Ids { ids, user_id } => {
                 for chunk in ids.chunks(BULK_ROWS) {
