@@ -12,25 +12,38 @@ export SC_BIN="$PWD/$bin"
 export BASE_URL="http://127.0.0.1:$port"
 export LOG_LEVEL=${LOG_LEVEL:-warn}
 
-server_pid=
+# A second server, on its own database, asks for the password before every sensitive
+# action (a zero re-authentication window), so the dialog can be tested without waiting
+# 15 minutes.
+export REAUTH_DATABASE_URL="sqlite:$work/reauth.db"
+export REAUTH_BASE_URL="http://127.0.0.1:$((port + 1))"
+
+pids=()
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-"$bin" migrate >/dev/null
-"$bin" serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "$BASE_URL/healthz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
-done
+# start NAME URL [ENV=VALUE...]: migrates, starts the server, waits until it answers.
+start() {
+  local name=$1 url=$2
+  shift 2
+  env "$@" "$bin" migrate >/dev/null
+  env "$@" "$bin" serve --listen "${url#http://}" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    curl -fsS "$url/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/$name.log"; exit 1; }
+    sleep 0.1
+  done
+}
+start server "$BASE_URL" DATABASE_URL="$DATABASE_URL"
+start reauth "$REAUTH_BASE_URL" DATABASE_URL="$REAUTH_DATABASE_URL" REAUTHENTICATE_AFTER_SECS=0
 
 status=0
 (cd end2end && npx playwright test "${@:2}") || status=$?
 if [ $status -ne 0 ]; then
-  echo "---- server log ----"; tail -50 "$work/server.log"
+  echo "---- server log ----"; tail -50 "$work/server.log"; tail -20 "$work/reauth.log"
 fi
 exit $status

@@ -1,5 +1,5 @@
-import { test, expect, type Browser, type Page } from "@playwright/test";
-import { createAccount, expectNoA11yViolations, signIn, uniqueName } from "./support";
+import { expect, type Browser, type Page } from "@playwright/test";
+import { createAccount, expectNoA11yViolations, signIn, test, uniqueName } from "./support";
 
 async function signedIn(browser: Browser, email: string, password: string, userAgent?: string) {
   const context = await browser.newContext(userAgent ? { userAgent } : {});

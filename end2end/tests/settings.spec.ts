@@ -1,5 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { createAccount, expectNoA11yViolations, signIn, uniqueName } from "./support";
+import { expect, type Page } from "@playwright/test";
+import { createAccount, expectNoA11yViolations, signIn, test, uniqueName } from "./support";
 
 function setting(page: Page, label: string) {
   return page.locator(".setting").filter({ has: page.getByText(label, { exact: true }) });

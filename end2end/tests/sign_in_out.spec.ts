@@ -1,5 +1,5 @@
-import { test, expect, type Browser } from "@playwright/test";
-import { createAccount, expectNoA11yViolations, hydrated, signIn, uniqueName } from "./support";
+import { expect, type Browser } from "@playwright/test";
+import { createAccount, expectNoA11yViolations, hydrated, signIn, test, uniqueName } from "./support";
 
 test("sign in through the page, reach the console, sign out, and the console is closed again", async ({ page }) => {
   const acme = createAccount(uniqueName("Signin"));

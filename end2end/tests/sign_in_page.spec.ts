@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { expectNoA11yViolations, hydrated } from "./support";
+import { expect } from "@playwright/test";
+import { expectNoA11yViolations, hydrated, test } from "./support";
 
 test("the server renders the sign-in page before any script runs", async ({ request }) => {
   const response = await request.get("/signin");
@@ -34,4 +34,15 @@ test("the sign-in page has no accessibility violations", async ({ page }) => {
   await page.goto("/signin");
   await hydrated(page);
   await expectNoA11yViolations(page);
+});
+
+test("pages are served with a strict, nonce-based Content-Security-Policy", async ({ page }) => {
+  const response = await page.goto("/signin");
+  const headers = response?.headers() ?? {};
+  expect(headers["content-security-policy"]).toMatch(/script-src 'nonce-[A-Za-z0-9_-]+' 'strict-dynamic' 'wasm-unsafe-eval'/);
+  expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["referrer-policy"]).toBe("no-referrer");
+  // The page still hydrates under the policy (the suite fails on any CSP refusal).
+  await hydrated(page);
 });

@@ -1,6 +1,33 @@
 import { execFileSync } from "node:child_process";
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
+
+/**
+ * Every test runs with the server's Content-Security-Policy enforced and fails if the
+ * browser refused anything under it, in any of its browser contexts.
+ */
+export const test = base.extend<{ cspGuard: void }>({
+  cspGuard: [
+    async ({ browser, context }, use) => {
+      const violations: string[] = [];
+      const watch = (ctx: BrowserContext) =>
+        ctx.on("console", (message) => {
+          if (message.text().includes("Content Security Policy")) violations.push(message.text());
+        });
+      watch(context);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const created = await newContext(options);
+        watch(created);
+        return created;
+      };
+      await use();
+      browser.newContext = newContext;
+      expect(violations, violations.join("\n")).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 /** Waits until the wasm has hydrated the page: clicks before that would be lost. */
 export async function hydrated(page: Page) {
@@ -33,15 +60,16 @@ export function uniqueName(stem: string): string {
   return `${stem}${Date.now().toString(36)}${counter}`;
 }
 
-/** Runs the server's admin command line against the test database. */
-export function adminCli(args: string[], stdin = ""): string {
+/** Runs the server's admin command line against the test database (or `databaseUrl`). */
+export function adminCli(args: string[], stdin = "", databaseUrl?: string): string {
   const bin = process.env.SC_BIN;
   if (!bin) throw new Error("SC_BIN is not set: run the suite through scripts/e2e.sh");
-  return execFileSync(bin, args, { input: stdin, env: { ...process.env, LOG_LEVEL: "error" } }).toString();
+  const env = { ...process.env, LOG_LEVEL: "error", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+  return execFileSync(bin, args, { input: stdin, env }).toString();
 }
 
 /** Creates an account with an owner, an administrator and a member through the admin CLI. */
-export function createAccount(name: string): TestAccount {
+export function createAccount(name: string, databaseUrl?: string): TestAccount {
   const slug = name.toLowerCase();
   const password = "correct horse battery";
   const person = (who: string, label: string): Person => ({ email: `${who}@${slug}.test`, name: `${label} ${name}` });
@@ -52,9 +80,9 @@ export function createAccount(name: string): TestAccount {
     admin: person("admin", "Adam"),
     member: person("member", "Mia"),
   };
-  adminCli(["create-account", "--name", name, "--owner-email", account.owner.email, "--owner-name", account.owner.name], `${password}\n`);
-  adminCli(["add-user", "--account", name, "--email", account.admin.email, "--name", account.admin.name, "--role", "administrator"], `${password}\n`);
-  adminCli(["add-user", "--account", name, "--email", account.member.email, "--name", account.member.name, "--role", "member"], `${password}\n`);
+  adminCli(["create-account", "--name", name, "--owner-email", account.owner.email, "--owner-name", account.owner.name], `${password}\n`, databaseUrl);
+  adminCli(["add-user", "--account", name, "--email", account.admin.email, "--name", account.admin.name, "--role", "administrator"], `${password}\n`, databaseUrl);
+  adminCli(["add-user", "--account", name, "--email", account.member.email, "--name", account.member.name, "--role", "member"], `${password}\n`, databaseUrl);
   return account;
 }
 

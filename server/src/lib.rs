@@ -9,6 +9,11 @@ use app::ssr::auth::session_layer;
 use app::ssr::{AppState, Clock, SecurityConfig};
 use app::store::DynStore;
 use app::{shell, App};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::HeaderValue;
 use axum::middleware;
 use axum::routing::get;
 use axum::Router;
@@ -16,6 +21,8 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tower::util::option_layer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// The state every request sees; built once at start-up (and by tests).
@@ -40,6 +47,13 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
+    // Over HTTPS only: browsers remember to use it for two years.
+    let hsts = state.security.secure_cookies.then(|| {
+        SetResponseHeaderLayer::overriding(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        )
+    });
     Router::new()
         .route("/healthz", get(health))
         .merge(api::router())
@@ -49,9 +63,36 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(shell_options.clone()),
         )
+        // Pages, server functions and the API answer for one person: never cached.
+        .route_layer(SetResponseHeaderLayer::if_not_present(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // The session check runs in front of every route.
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
+        // Headers every response carries. Pages set their own Content-Security-Policy
+        // with the nonce of their scripts (`app::shell`); everything else gets one that
+        // allows nothing.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(option_layer(hsts))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

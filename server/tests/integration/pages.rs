@@ -51,3 +51,72 @@ async fn health_answers_without_a_session() {
     assert_eq!(response.status(), 200);
     assert_eq!(body_text(response).await, "ok");
 }
+
+#[tokio::test]
+async fn pages_and_answers_carry_the_security_headers() {
+    let (app, _) = crate::support::acme_app().await;
+    let page = app.get("/signin").await;
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    for directive in [
+        "default-src 'self'",
+        "'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+    ] {
+        assert_eq!(page.headers()[name], value);
+    }
+    assert!(
+        !page.headers().contains_key("strict-transport-security"),
+        "not over plain HTTP"
+    );
+    // The policy's nonce is the one on the page's scripts.
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce")
+        .to_string();
+    let html = body_text(page).await;
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "scripts carry the nonce"
+    );
+
+    // Signed-in pages and API answers are never cached.
+    let cookie = app.sign_in("member@acme.test").await;
+    assert_eq!(
+        app.page("/", &cookie).await.headers()["cache-control"],
+        "no-store"
+    );
+    let me = app.get_with("/api/v1/me", ("cookie", &cookie)).await;
+    assert_eq!(me.headers()["cache-control"], "no-store");
+    assert_eq!(
+        me.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    );
+}
+
+#[tokio::test]
+async fn https_deployments_get_strict_transport_security() {
+    let app = crate::support::test_app_with(app::ssr::SecurityConfig {
+        secure_cookies: true,
+        ..Default::default()
+    })
+    .await;
+    let page = app.get("/signin").await;
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
+}
