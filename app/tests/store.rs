@@ -689,29 +689,41 @@ async fn attempts_are_counted_one_by_one_even_in_parallel() {
     let mut counting = tokio::task::JoinSet::new();
     for _ in 0..40 {
         let store = store.testing();
-        counting.spawn(async move { store.count_attempt("email:a@x.test", t0(), cut).await });
+        let keys = ["email:a@x.test".to_string(), "ip:192.0.2.1".to_string()];
+        counting.spawn(async move { store.count_attempts(&keys, t0(), cut).await });
     }
-    let mut counts: Vec<i64> = counting
+    let mut counts: Vec<(i64, i64)> = counting
         .join_all()
         .await
         .into_iter()
-        .map(|a| a.unwrap().count)
+        .map(|a| {
+            let a = a.unwrap();
+            (a[0].count, a[1].count)
+        })
         .collect();
     counts.sort_unstable();
-    assert_eq!(counts, (1..=40).collect::<Vec<_>>());
+    // Every attempt takes the same place under both keys.
+    assert_eq!(counts, (1..=40).map(|n| (n, n)).collect::<Vec<_>>());
 
     // Giving one back, and a new window after the old one ends.
     store.release_attempt("email:a@x.test").await.unwrap();
-    let next = store.count_attempt("email:a@x.test", t0(), cut).await.unwrap();
+    let one = |key: &str| [key.to_string()];
+    let next = store
+        .count_attempts(&one("email:a@x.test"), t0(), cut)
+        .await
+        .unwrap()[0];
     assert_eq!((next.count, next.window_started_at), (40, t0()));
     let later = t0() + Duration::minutes(20);
     let fresh = store
-        .count_attempt("email:a@x.test", later, later - Duration::minutes(15))
+        .count_attempts(&one("email:a@x.test"), later, later - Duration::minutes(15))
         .await
-        .unwrap();
+        .unwrap()[0];
     assert_eq!((fresh.count, fresh.window_started_at), (1, later));
     store.clear_attempts("email:a@x.test").await.unwrap();
-    let cleared = store.count_attempt("email:a@x.test", later, cut).await.unwrap();
+    let cleared = store
+        .count_attempts(&one("email:a@x.test"), later, cut)
+        .await
+        .unwrap()[0];
     assert_eq!(cleared.count, 1);
 }
 

@@ -17,13 +17,13 @@ pub struct Counted {
 /// attempts cannot pass together; refuses it (429) if any key is beyond its limit.
 pub async fn count(state: &AppState, keys: Vec<ThrottleKey>) -> Result<Counted, AppError> {
     let now = state.clock.now();
-    let mut wait = None;
-    for key in &keys {
-        let attempts = state.store.count_attempt(&key.key(), now, now - WINDOW).await?;
-        if let Some(secs) = retry_after(attempts, key.max(), now) {
-            wait = wait.max(Some(secs));
-        }
-    }
+    let names: Vec<String> = keys.iter().map(ThrottleKey::key).collect();
+    let counted = state.store.count_attempts(&names, now, now - WINDOW).await?;
+    let wait = keys
+        .iter()
+        .zip(counted)
+        .filter_map(|(key, attempts)| retry_after(attempts, key.max(), now))
+        .max();
     match wait {
         Some(retry_after_secs) => Err(AppError::TooManyRequests { retry_after_secs }),
         None => Ok(Counted { keys }),

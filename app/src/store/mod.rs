@@ -101,14 +101,15 @@ pub trait AccountStore: Send + Sync + 'static {
         user_id: Uuid,
         live: Liveness,
     ) -> StoreResult<Option<UserListing>>;
-    /// Counts one sign-in attempt under `key` and returns the count including it, in
-    /// one atomic step; a window that started before `window_cut` starts again at `now`.
-    async fn count_attempt(
+    /// Counts one sign-in attempt under each of `keys` and returns the counts including
+    /// it, in one transaction, so concurrent attempts take their places in the same order
+    /// under every key; a window that started before `window_cut` starts again at `now`.
+    async fn count_attempts(
         &self,
-        key: &str,
+        keys: &[String],
         now: DateTime<Utc>,
         window_cut: DateTime<Utc>,
-    ) -> StoreResult<Attempts>;
+    ) -> StoreResult<Vec<Attempts>>;
     /// Gives one counted attempt back (a success from a shared address).
     async fn release_attempt(&self, key: &str) -> StoreResult<()>;
     async fn clear_attempts(&self, key: &str) -> StoreResult<()>;

@@ -175,20 +175,25 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn count_attempt(
+    async fn count_attempts(
         &self,
-        key: &str,
+        keys: &[String],
         now: DateTime<Utc>,
         window_cut: DateTime<Utc>,
-    ) -> StoreResult<Attempts> {
-        let counted: Option<(i64, DateTime<Utc>)> = self
-            .optional(sql::COUNT_ATTEMPT, args![key, now, window_cut])
-            .await?;
-        let (count, window_started_at) = counted.ok_or(StoreError::NotFound)?;
-        Ok(Attempts {
-            count,
-            window_started_at,
-        })
+    ) -> StoreResult<Vec<Attempts>> {
+        let mut tx = self.pool.begin().await?;
+        let mut counted = Vec::with_capacity(keys.len());
+        for key in keys {
+            let row: Option<(i64, DateTime<Utc>)> =
+                DB::fetch_optional(&mut *tx, sql::COUNT_ATTEMPT, args![key, now, window_cut]).await?;
+            let (count, window_started_at) = row.ok_or(StoreError::NotFound)?;
+            counted.push(Attempts {
+                count,
+                window_started_at,
+            });
+        }
+        tx.commit().await?;
+        Ok(counted)
     }
 
     async fn release_attempt(&self, key: &str) -> StoreResult<()> {
