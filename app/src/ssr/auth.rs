@@ -271,18 +271,8 @@ impl IntoResponse for AppError {
 
 #[cfg(test)]
 mod tests {
+    use super::super::guard::headers;
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(
-                *k,
-                HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")),
-            );
-        }
-        h
-    }
 
     #[test]
     fn cookies_are_hardened_and_named_for_the_scheme() {

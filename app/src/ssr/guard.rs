@@ -63,21 +63,22 @@ pub async fn malformed_arguments_are_bad_requests(response: Response) -> Respons
     }
 }
 
+/// Request headers from pairs, for tests.
+#[cfg(test)]
+pub(crate) fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in pairs {
+        h.insert(
+            *k,
+            http::HeaderValue::from_str(v).unwrap_or(http::HeaderValue::from_static("")),
+        );
+    }
+    h
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(
-                *k,
-                HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")),
-            );
-        }
-        h
-    }
 
     #[test]
     fn foreign_origins_are_cross_site_for_writes_only() {
