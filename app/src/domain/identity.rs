@@ -75,7 +75,23 @@ pub fn validate_display_name(raw: &str) -> Result<String, &'static str> {
     Ok(name.to_string())
 }
 
-/// Minimum length only, as NIST SP 800-63B recommends; no composition rules.
+/// The longest password accepted anywhere, so no one can make the server hash megabytes.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Checks a password offered to sign in or to confirm an action: present, and not so
+/// long that hashing it would be a burden. Whether it is right is the verifier's job.
+pub fn check_offered_password(raw: &str) -> Result<(), &'static str> {
+    if raw.is_empty() {
+        return Err("Enter your password");
+    }
+    if raw.len() > MAX_PASSWORD_BYTES {
+        return Err("A password has at most 1024 bytes");
+    }
+    Ok(())
+}
+
+/// A new password: minimum length only, as NIST SP 800-63B recommends; no composition
+/// rules; at most `MAX_PASSWORD_BYTES`.
 pub fn validate_password(raw: &str) -> Result<(), &'static str> {
     if raw.is_empty() {
         return Err("Enter a password");
@@ -83,10 +99,7 @@ pub fn validate_password(raw: &str) -> Result<(), &'static str> {
     if raw.chars().count() < 8 {
         return Err("A password has at least 8 characters");
     }
-    if raw.len() > 1024 {
-        return Err("A password has at most 1024 bytes");
-    }
-    Ok(())
+    check_offered_password(raw)
 }
 
 #[cfg(test)]
@@ -131,5 +144,12 @@ mod tests {
         assert!(validate_password("").is_err());
         assert!(validate_password("short").is_err());
         assert!(validate_password("long enough").is_ok());
+        assert!(validate_password(&"x".repeat(1025)).is_err());
+        assert!(check_offered_password(&"x".repeat(1024)).is_ok());
+        assert_eq!(
+            check_offered_password(&"x".repeat(1_000_000)),
+            Err("A password has at most 1024 bytes")
+        );
+        assert!(check_offered_password("").is_err());
     }
 }

@@ -4,6 +4,7 @@ use super::end::{end_sessions, one, Selection};
 use super::liveness;
 use super::throttle;
 use super::tokens::issue_access_token;
+use crate::domain::identity::check_offered_password;
 use crate::domain::session::over_concurrent_limit;
 use crate::domain::throttle::ThrottleKey;
 use crate::domain::{normalize_email, EndReason, SessionKind, SessionView};
@@ -58,9 +59,7 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> Result<SignInOutcome, App
     let store = &state.store;
     let now = state.clock.now();
     let email = normalize_email(&req.email).map_err(|m| AppError::invalid("email", m))?;
-    if req.password.is_empty() {
-        return Err(AppError::invalid("password", "Enter your password"));
-    }
+    check_offered_password(&req.password).map_err(|m| AppError::invalid("password", m))?;
 
     let user = store.user_by_email(&email).await?;
     // A browser that signed in as this person before is counted apart from the email.

@@ -1,6 +1,7 @@
 //! Counting sign-in attempts around a password check, and confirming the password
 //! again before a sensitive operation.
 
+use crate::domain::identity::check_offered_password;
 use crate::domain::session::needs_reauthentication;
 use crate::domain::throttle::{retry_after, ThrottleKey, WINDOW};
 use crate::error::AppError;
@@ -55,6 +56,7 @@ pub async fn confirm_password(
     let Some(password) = password.filter(|p| !p.is_empty()) else {
         return Err(AppError::invalid("password", "Enter your password to confirm"));
     };
+    check_offered_password(&password).map_err(|m| AppError::invalid("password", m))?;
     let counted = count(state, vec![ThrottleKey::Email(caller.email.clone())]).await?;
     let stored = state.store.password_hash(caller.user_id).await?;
     if verify_password(password, stored).await? {

@@ -240,6 +240,14 @@ pub async fn unmigrated_store() -> TestStore {
                 .execute(&mut admin)
                 .await
                 .expect("create a test database");
+            // A test that waits on a lock or a statement fails with the statement named,
+            // instead of hanging the suite.
+            for setting in ["lock_timeout = '20s'", "statement_timeout = '60s'"] {
+                sqlx::query(&format!("ALTER DATABASE {name} SET {setting}"))
+                    .execute(&mut admin)
+                    .await
+                    .expect("bound the test database's waits");
+            }
             admin.close().await.ok();
             let (server, _) = base
                 .rsplit_once('/')
