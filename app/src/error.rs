@@ -27,12 +27,18 @@ pub enum AppError {
     /// Details are logged on the server and never sent.
     #[error("Internal error")]
     Internal,
+    /// The database does not answer; the client may try again shortly.
+    #[error("Session Console can't reach its database. Try again in a moment.")]
+    Unavailable,
     /// The request did not reach the server function or its answer could not be read.
     #[error("Request failed: {0}")]
     Request(String),
     #[error("Send the arguments form-encoded (application/x-www-form-urlencoded)")]
     UnsupportedMediaType,
 }
+
+/// What a 503 tells clients to wait before trying again.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 fn summary(errors: &[FieldError]) -> String {
     match errors {
@@ -71,6 +77,15 @@ impl AppError {
         }
     }
 
+    /// Seconds a client should wait before trying again, for `Retry-After`.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            AppError::Unavailable => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        }
+    }
+
     /// HTTP status for the server function and API responses.
     pub fn status_code(&self) -> u16 {
         match self {
@@ -81,6 +96,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal => 500,
+            AppError::Unavailable => 503,
             AppError::Request(_) => 400,
             AppError::UnsupportedMediaType => 415,
         }
@@ -102,6 +118,11 @@ impl From<crate::store::StoreError> for AppError {
         match e {
             StoreError::Conflict(message) => AppError::Conflict(message),
             StoreError::NotFound => AppError::NotFound,
+            // One line per failed request, at WARN: an outage is not a bug.
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "the database is unreachable");
+                AppError::Unavailable
+            }
             // Logged here, once; the client learns only that something failed.
             other => {
                 tracing::error!(error = %other, "store failure");

@@ -32,6 +32,10 @@ pub struct Config {
     )]
     pub database_url: String,
 
+    /// Seconds to keep trying to reach the database at start-up before giving up.
+    #[arg(long, env = "DB_CONNECT_TIMEOUT_SECS", default_value_t = 60, global = true)]
+    pub db_connect_timeout_secs: u64,
+
     /// Serve cookies with `Secure` and the `__Host-` name prefix. Turn on whenever the
     /// console is reached over HTTPS; leave off only for http://127.0.0.1.
     #[arg(long, env = "SECURE_COOKIES", global = true)]

@@ -22,8 +22,12 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower::util::option_layer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The state every request sees; built once at start-up (and by tests).
 pub fn app_state(
@@ -56,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     });
     Router::new()
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .merge(api::router())
         .leptos_routes_with_context(
             &state,
@@ -93,11 +98,34 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(option_layer(hsts))
-        .layer(TraceLayer::new_for_http())
+        // No form or JSON this console takes comes near 64 KiB; bigger bodies get 413
+        // before anything reads them.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Failed requests are logged where they fail, with their cause (ERROR for our
+        // faults, WARN for an unreachable database); the trace layer adds nothing louder.
+        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)))
         .with_state(state)
 }
 
 /// Liveness probe; also the unauthenticated floor the benchmark compares against.
 async fn health() -> &'static str {
     "ok"
+}
+
+/// Readiness probe: 503 while the database does not answer, so a load balancer sends
+/// requests to other processes meanwhile.
+async fn ready(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(_) => {
+            let retry = app::error::UNAVAILABLE_RETRY_AFTER_SECS.to_string();
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, retry)],
+                "database unreachable",
+            )
+                .into_response()
+        }
+    }
 }

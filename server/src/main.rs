@@ -54,9 +54,7 @@ async fn start() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     app::ssr::crypto::set_password_threads(usize::from(config.password_threads));
-    let store = store::connect(&config.database_url)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
+    let store = connect_with_retries(&config.database_url, config.db_connect_timeout_secs).await?;
     store.migrate().await.context("cannot migrate the database")?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
@@ -149,6 +147,43 @@ async fn sweep_forever(state: app::ssr::AppState, retention_days: u32, interval_
 }
 
 /// Keeps passwords in a database URL out of error messages.
+/// Opens the database, waiting for it while it is not reachable yet (a database server
+/// that starts with the console, say): each attempt is logged once, with growing pauses,
+/// until `timeout_secs` have passed; then one line names where it tried, never the password.
+async fn connect_with_retries(url: &str, timeout_secs: u64) -> anyhow::Result<store::DynStore> {
+    let started = std::time::Instant::now();
+    let deadline = std::time::Duration::from_secs(timeout_secs);
+    let mut pause = std::time::Duration::from_millis(250);
+    for attempt in 1.. {
+        match store::connect(url).await {
+            Ok(store) => {
+                if attempt > 1 {
+                    tracing::info!(attempt, "the database is reachable");
+                }
+                return Ok(store);
+            }
+            Err(e) if is_unreachable(&e) && started.elapsed() + pause < deadline => {
+                tracing::warn!(attempt, database = %redact(url), "the database is not reachable yet; retrying in {pause:?}");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(5));
+            }
+            Err(e) if is_unreachable(&e) => {
+                anyhow::bail!(
+                    "cannot reach the database {} within {timeout_secs} s",
+                    redact(url)
+                )
+            }
+            Err(e) => anyhow::bail!("cannot open the database {}: {e}", redact(url)),
+        }
+    }
+    anyhow::bail!("cannot reach the database {}", redact(url))
+}
+
+/// Errors that may go away by waiting: nothing answers yet, or the pool timed out.
+fn is_unreachable(e: &store::StoreError) -> bool {
+    matches!(e, store::StoreError::Unavailable(_))
+}
+
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),

@@ -147,12 +147,53 @@ pub fn client_ip(request: &Request, security: &SecurityConfig) -> String {
 
 /// Paths served without any check: the compiled site and static files.
 fn is_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz"
+    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz" || path == "/readyz"
 }
 
 /// Pages anyone may open.
 fn is_public_page(path: &str) -> bool {
     path == "/signin"
+}
+
+fn wants_html(request: &Request) -> bool {
+    request
+        .headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// What a page load shows when the session check itself failed: a plain page that says
+/// what is wrong (the console cannot render without its database).
+fn unavailable_page(error: AppError) -> Response {
+    let (title, detail) = match error {
+        AppError::Unavailable => (
+            "Session Console can't reach its database",
+            "Nothing is wrong with your session. Try again in a moment; if this goes on, tell the people who run Session Console.",
+        ),
+        _ => ("Something went wrong", "Session Console could not check your session. Try again in a moment."),
+    };
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} | Session Console</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/session-console.css\"></head><body><main class=\"centered-page\">\
+         <h1>{title}</h1><p>{detail}</p></main></body></html>"
+    );
+    let mut response = (
+        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::response::Html(html),
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; frame-ancestors 'none'"),
+    );
+    if let Some(secs) = error.retry_after_secs() {
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            headers.insert(http::header::RETRY_AFTER, v);
+        }
+    }
+    response
 }
 
 fn redirect(to: &str) -> Response {
@@ -196,7 +237,8 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
         Some((token, presented)) => match check::check(&state, token, *presented, &ip).await {
             Ok(Ok(caller)) => Auth::Caller(caller),
             Ok(Err(refusal)) => Auth::Refused(refusal),
-            Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response(),
+            Err(error) if wants_html(&request) => return unavailable_page(error),
+            Err(error) => return error.into_response(),
         },
     };
     let presented = credential.map(|(_, p)| p);
@@ -260,8 +302,8 @@ impl IntoResponse for AppError {
             _ => serde_json::json!({ "error": self.to_string() }),
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let AppError::TooManyRequests { retry_after_secs } = self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        if let Some(secs) = self.retry_after_secs() {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(http::header::RETRY_AFTER, v);
             }
         }

@@ -44,8 +44,8 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(http::StatusCode::from_u16(e.status_code()).unwrap_or_default());
         }
-        if let AppError::TooManyRequests { retry_after_secs } = e {
-            set_header(http::header::RETRY_AFTER, &retry_after_secs.to_string());
+        if let Some(secs) = e.retry_after_secs() {
+            set_header(http::header::RETRY_AFTER, &secs.to_string());
         }
     }
     result

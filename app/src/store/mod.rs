@@ -36,6 +36,9 @@ pub trait Store: AccountStore + SessionStore {
     fn backend(&self) -> &'static str;
     /// Applies the embedded migrations of this backend.
     async fn migrate(&self) -> StoreResult<()>;
+
+    /// Whether the database answers now (for readiness probes).
+    async fn ping(&self) -> StoreResult<()>;
 }
 
 /// Accounts, people, memberships, the account's limits and the sign-in throttle.

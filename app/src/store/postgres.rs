@@ -42,6 +42,18 @@ impl SqlStore<Postgres> {
     }
 }
 
+#[cfg(feature = "testing")]
+impl SqlStore<Postgres> {
+    /// A store whose connections are opened on first use, for tests of a database that
+    /// does not answer.
+    pub fn connect_lazy(url: &str, acquire_timeout: Duration) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .acquire_timeout(acquire_timeout)
+            .connect_lazy(url)?;
+        Ok(SqlStore::new(pool, false))
+    }
+}
+
 impl Dialect for Postgres {
     const BACKEND: &'static str = "postgres";
     const UPDATE_SETTINGS: &'static str = sql::UPDATE_SETTINGS_POSTGRES;

@@ -14,13 +14,29 @@ pub enum StoreError {
     Conflict(String),
     #[error("not found")]
     NotFound,
+    /// The database does not answer (down, unreachable, or every connection busy past
+    /// the acquire timeout): worth retrying later.
+    #[error("database unreachable: {0}")]
+    Unavailable(sqlx::Error),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(e),
+            other => StoreError::Database(other),
+        }
+    }
+}
 
 /// An Argon2 PHC string. Deliberately neither `Serialize` nor a revealing `Debug`.
 #[derive(Clone)]
@@ -256,10 +272,10 @@ pub(super) fn user_matches(rows: Vec<UserRow>) -> UserMatches {
 /// Maps a uniqueness violation to a message a person can act on; other errors pass through.
 pub(super) fn conflict(e: sqlx::Error) -> StoreError {
     let sqlx::Error::Database(db) = &e else {
-        return StoreError::Database(e);
+        return StoreError::from(e);
     };
     if !db.is_unique_violation() {
-        return StoreError::Database(e);
+        return StoreError::from(e);
     }
     // Postgres names the constraint; SQLite names the table and columns in its message.
     let what = format!("{} {}", db.constraint().unwrap_or_default(), db.message());

@@ -1,7 +1,7 @@
 //! `POST /api/v1/auth/token` (password and refresh grants) and `/api/v1/auth/revoke`.
 
 use app::domain::{Password, SessionKind};
-use app::error::AppError;
+use app::error::{AppError, UNAVAILABLE_RETRY_AFTER_SECS};
 use app::service::sign_in::{Issued, SignIn, SignInOutcome};
 use app::service::tokens::{self, ACCESS_TOKEN_LIFETIME};
 use app::ssr::auth::RequestContext;
@@ -52,9 +52,11 @@ impl From<AppError> for OAuthError {
             AppError::Request(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request"),
             AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+            AppError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
         };
         let retry_after_secs = match error {
             AppError::TooManyRequests { retry_after_secs } => Some(retry_after_secs),
+            AppError::Unavailable => Some(UNAVAILABLE_RETRY_AFTER_SECS),
             _ => None,
         };
         OAuthError {

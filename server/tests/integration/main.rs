@@ -10,6 +10,7 @@
 mod support;
 
 mod admin;
+mod faults;
 mod hardening;
 mod iam;
 mod pages;

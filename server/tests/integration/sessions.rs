@@ -540,7 +540,7 @@ async fn an_unknown_end_reason_never_makes_an_ended_session_active() {
         .unwrap();
     let refused = app.get_with("/api/v1/me", ("cookie", &cookie)).await;
     assert_eq!(refused.status(), 500);
-    assert_eq!(body_text(refused).await, "Internal error");
+    assert_eq!(body_json(refused).await["error"], "Internal error");
     let page = app.page("/iam/users", &cookie).await;
     assert_eq!(page.status(), 500, "no console page for an unreadable session");
 }

@@ -28,6 +28,24 @@ pub async fn test_app() -> TestApp {
     test_app_with(SecurityConfig::default()).await
 }
 
+/// The router on a Postgres server that does not answer (nothing listens on the port).
+pub fn unreachable_app() -> Router {
+    let store = app::store::PostgresStore::connect_lazy(
+        "postgres://console:secret@127.0.0.1:9/console",
+        std::time::Duration::from_millis(300),
+    )
+    .expect("a lazy pool");
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let state = server::app_state(
+        Arc::new(store),
+        clock,
+        SecurityConfig::default(),
+        "target/site",
+        "127.0.0.1:3000".parse().expect("address"),
+    );
+    server::router(state)
+}
+
 /// The router with a given transport configuration (e.g. a trusted proxy header, so a
 /// test can choose each request's client address).
 pub async fn test_app_with(security: SecurityConfig) -> TestApp {

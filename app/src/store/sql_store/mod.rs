@@ -8,14 +8,21 @@ mod sessions;
 use super::cache::{Lookup, SessionCache};
 use super::dialect::{args, Args, Dialect, Record};
 use super::types::{conflict, membership_error};
-use super::{sql, NewAuditEvent, NewUser, SessionContext, Store, StoreResult, TokenHash, BULK_ROWS};
+use super::{
+    sql, NewAuditEvent, NewUser, SessionContext, Store, StoreError, StoreResult, TokenHash, BULK_ROWS,
+};
 use crate::domain::Role;
 use crate::model::{Membership, User};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::{Pool, Transaction};
+use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
+
+/// Whether the last attempt to reach the database failed: only so that its return is
+/// logged once. It decides nothing.
+static UNREACHABLE: AtomicBool = AtomicBool::new(false);
 
 pub struct SqlStore<DB: Dialect> {
     pub(in crate::store) pool: Pool<DB>,
@@ -32,7 +39,21 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     async fn conn(&self) -> StoreResult<PoolConnection<DB>> {
-        Ok(self.pool.acquire().await?)
+        match self.pool.acquire().await {
+            Ok(conn) => {
+                if UNREACHABLE.swap(false, Ordering::Relaxed) {
+                    tracing::info!("the database is reachable again");
+                }
+                Ok(conn)
+            }
+            Err(e) => {
+                let e = StoreError::from(e);
+                if matches!(e, StoreError::Unavailable(_)) {
+                    UNREACHABLE.store(true, Ordering::Relaxed);
+                }
+                Err(e)
+            }
+        }
     }
 
     pub(in crate::store) async fn all<R: Record>(&self, sql: &str, args: Args) -> StoreResult<Vec<R>> {
@@ -90,6 +111,10 @@ impl<DB: Dialect> Store for SqlStore<DB> {
 
     async fn migrate(&self) -> StoreResult<()> {
         DB::migrate(&self.pool).await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.run("SELECT 1", args![]).await.map(|_| ())
     }
 }
 

@@ -1,0 +1,147 @@
+//! Faults an operator meets: the database going away, clients sending too much or
+//! nonsense, and a start-up before the database is up.
+
+use crate::support::{acme_app, body_json, body_text, unreachable_app, PASSWORD};
+use axum::body::Body;
+use http::Request;
+use tower::ServiceExt;
+
+async fn send(router: &axum::Router, request: Request<Body>) -> http::Response<Body> {
+    router.clone().oneshot(request).await.expect("the router answers")
+}
+
+#[tokio::test]
+async fn an_unreachable_database_answers_503_and_says_so() {
+    let router = unreachable_app();
+    let started = std::time::Instant::now();
+    // The API and server functions: 503 with Retry-After and a clear message.
+    let api = Request::get("/api/v1/me")
+        .header("authorization", "Bearer some-token")
+        .body(Body::empty())
+        .unwrap();
+    let response = send(&router, api).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let body = body_json(response).await;
+    assert_eq!(
+        body["error"],
+        "Session Console can't reach its database. Try again in a moment."
+    );
+    // A page load: a page that says what is wrong.
+    let page = Request::get("/profile")
+        .header("accept", "text/html")
+        .header("cookie", "sc_session=some-token")
+        .body(Body::empty())
+        .unwrap();
+    let response = send(&router, page).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let html = body_text(response).await;
+    assert!(
+        html.contains("<h1>Session Console can't reach its database</h1>"),
+        "{html}"
+    );
+    // Not ready, though alive.
+    let ready = send(&router, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(ready.status(), 503);
+    let alive = send(&router, Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!(alive.status(), 200);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "within the acquire timeout"
+    );
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_input_is_the_clients_error() {
+    let (app, _) = acme_app().await;
+    let admin = app.sign_in("admin@acme.test").await;
+    // 20 MB to a server function and to the JSON API: 413, read no further.
+    let big = "x".repeat(20 * 1024 * 1024);
+    let form = Request::post("/api/iam_update_setting")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-length", big.len())
+        .header("cookie", &admin)
+        .body(Body::from(big.clone()))
+        .unwrap();
+    assert_eq!(app.send(form).await.status(), 413);
+    let json = format!("{{\"inactivity_secs\": \"{big}\"}}");
+    let patch = Request::patch("/api/v1/account/settings/login-session")
+        .header("content-type", "application/json")
+        .header("content-length", json.len())
+        .header("cookie", &admin)
+        .body(Body::from(json))
+        .unwrap();
+    assert_eq!(app.send(patch).await.status(), 413);
+    // Arguments of the wrong type or out of their domain: 400.
+    let (status, _) = app
+        .call(&admin, "iam_list_users", "search=&sort=name&page=-1")
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = app
+        .call(&admin, "iam_list_users", "search=&sort=sideways&page=1")
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn passwords_are_capped_at_every_entry_point() {
+    let (app, _) = acme_app().await;
+    let long = "x".repeat(1025);
+    let browser = app
+        .post_form(
+            "/api/sign_in",
+            &format!("email=member%40acme.test&password={long}"),
+            None,
+        )
+        .await;
+    assert_eq!(browser.status(), 422);
+    let error: app::AppError = serde_json::from_value(body_json(browser).await).unwrap();
+    assert_eq!(
+        error.field("password").as_deref(),
+        Some("A password has at most 1024 bytes")
+    );
+    let cli = app
+        .token(&format!(
+            "grant_type=password&username=member%40acme.test&password={long}"
+        ))
+        .await;
+    assert_eq!(cli.status(), 400);
+    // Re-authentication too.
+    let cookie = app.sign_in("member@acme.test").await;
+    app.clock.advance(chrono::Duration::minutes(16));
+    let form = format!("keep_current=true&password={long}");
+    let (status, body) = app.call(&cookie, "me_end_sessions", &form).await;
+    let error: app::AppError = serde_json::from_value(body).unwrap();
+    assert_eq!(status, 422);
+    assert_eq!(
+        error.field("password").as_deref(),
+        Some("A password has at most 1024 bytes")
+    );
+    // Refused before any hashing, so the right password still works at once.
+    let ok = app
+        .post_form(
+            "/api/sign_in",
+            &format!("email=member%40acme.test&password={}", PASSWORD.replace(' ', "+")),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+}
+
+#[test]
+fn start_up_waits_for_the_database_then_fails_in_one_line_without_the_password() {
+    let started = std::time::Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_session-console"))
+        .args(["--db-connect-timeout-secs", "1", "migrate"])
+        .env("DATABASE_URL", "postgres://console:secret@127.0.0.1:9/console")
+        .env("LOG_LEVEL", "error")
+        .output()
+        .expect("run the binary");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("127.0.0.1:9"), "names where it tried: {stderr}");
+    assert!(!stderr.contains("secret"), "never the password: {stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+}
