@@ -51,6 +51,23 @@ pub struct Config {
     #[arg(long, env = "REAUTHENTICATE_AFTER_SECS", default_value_t = 900, global = true)]
     pub reauthenticate_after_secs: u32,
 
+    /// Seconds a client has to send a request's headers (and to start the next request
+    /// on a kept-alive connection) before the connection is closed.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECS", default_value_t = 10, global = true)]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "BODY_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub body_timeout_secs: u64,
+
+    /// Connections open at most; further clients wait to be accepted.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024, global = true)]
+    pub max_connections: usize,
+
+    /// Seconds a shutdown waits for requests in flight before closing what is left.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10, global = true)]
+    pub shutdown_grace_secs: u64,
+
     /// Log filter in `tracing` syntax, e.g. `info` or `info,sqlx=warn`.
     #[arg(long, env = "LOG_LEVEL", default_value = "info,sqlx=warn", global = true)]
     pub log_level: String,

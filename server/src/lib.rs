@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod config;
 pub mod demo;
+pub mod serve;
 
 use app::ssr::auth::session_layer;
 use app::ssr::{AppState, Clock, SecurityConfig};

@@ -120,12 +120,13 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!("Session Console listening on http://{}", config.listen);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let limits = server::serve::Limits {
+        header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),
+        body_timeout: std::time::Duration::from_secs(config.body_timeout_secs),
+        max_connections: config.max_connections,
+        shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
+    };
+    server::serve::serve(listener, app, limits, shutdown_signal()).await?;
     Ok(())
 }
 

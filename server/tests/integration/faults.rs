@@ -145,3 +145,84 @@ fn start_up_waits_for_the_database_then_fails_in_one_line_without_the_password()
     assert!(!stderr.contains("secret"), "never the password: {stderr}");
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
 }
+
+/// Serves the test app on a loopback port with `limits`; returns the address, the
+/// shutdown trigger and the serving task.
+async fn serve_on_loopback(
+    limits: server::serve::Limits,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+    crate::support::TestApp,
+) {
+    let (app, _) = acme_app().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = app.router.clone();
+    let serving = tokio::spawn(server::serve::serve(listener, router, limits, async {
+        let _ = stopped.await;
+    }));
+    (address, stop, serving, app)
+}
+
+/// Reads until the server closes the connection; what it sent.
+async fn read_to_close(socket: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut answer = Vec::new();
+    let _ = socket.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_dropped() {
+    use tokio::io::AsyncWriteExt;
+    let limits = server::serve::Limits {
+        header_read_timeout: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
+    let (address, stop, serving, _app) = serve_on_loopback(limits).await;
+    let started = std::time::Instant::now();
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: console\r\nX-Slow: ")
+        .await
+        .unwrap();
+    // Meanwhile others are served.
+    let mut quick = tokio::net::TcpStream::connect(address).await.unwrap();
+    quick
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: console\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(read_to_close(&mut quick).await.starts_with("HTTP/1.1 200"));
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), read_to_close(&mut slow)).await;
+    assert!(closed.is_ok(), "the half-sent request was dropped");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    let _ = stop.send(());
+    serving.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_finishes_within_the_grace_period_with_a_half_sent_request_open() {
+    use tokio::io::AsyncWriteExt;
+    let limits = server::serve::Limits {
+        header_read_timeout: std::time::Duration::from_secs(60),
+        shutdown_grace: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
+    let (address, stop, serving, _app) = serve_on_loopback(limits).await;
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: console\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    let _ = stop.send(());
+    let finished = tokio::time::timeout(std::time::Duration::from_secs(5), serving).await;
+    assert!(finished.is_ok(), "the server stopped");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
