@@ -39,3 +39,26 @@ pub fn one(id: Uuid) -> Selection {
         user_id: None,
     }
 }
+
+/// Ends every live session of `user_id` but `except`, by the caller for `reason`, once
+/// the caller has confirmed the password if their session signed in long ago (ending
+/// many sessions is a sensitive action). Returns how many ended.
+pub async fn end_all_of_user(
+    state: &crate::ssr::AppState,
+    caller: &crate::model::Caller,
+    user_id: Uuid,
+    except: Option<Uuid>,
+    reason: crate::domain::EndReason,
+    password: Option<String>,
+) -> Result<u64, AppError> {
+    super::throttle::confirm_recent_sign_in(state, caller, password).await?;
+    let now = state.clock.now();
+    let selection = Selection::LiveOfUser {
+        user_id,
+        except,
+        live: super::liveness(&caller.settings, now),
+    };
+    let end = SessionEnd::by(caller.user_id, reason, now);
+    let ended = end_sessions(&*state.store, caller.account_id, selection, end).await?;
+    Ok(ended.len() as u64)
+}

@@ -2,10 +2,10 @@
 //! their sessions. Callers have checked that the caller manages the account; these
 //! resolve ids only within the caller's account, so nothing of another is reachable.
 
-use super::end::{end_sessions, Selection};
+use super::end::{end_all_of_user, end_sessions, Selection};
 use super::liveness;
 use super::rows::session_row;
-use super::throttle::{confirm_recent_sign_in, must_reauthenticate};
+use super::throttle::must_reauthenticate;
 use crate::domain::{EndReason, SessionView};
 use crate::error::AppError;
 use crate::model::{Caller, SessionList, UserDetails, UserListing, UsersPage};
@@ -138,13 +138,6 @@ pub async fn end_all_user_sessions(
     password: Option<String>,
 ) -> Result<u64, AppError> {
     member_to_end(state, caller, user_id).await?;
-    confirm_recent_sign_in(state, caller, password).await?;
-    let selection = Selection::LiveOfUser {
-        user_id,
-        except: None,
-        live: liveness(&caller.settings, state.clock.now()),
-    };
-    let end = by_administrator(state, caller);
-    let ended = end_sessions(&*state.store, caller.account_id, selection, end).await?;
-    Ok(ended.len() as u64)
+    let reason = EndReason::EndedByAdministrator;
+    end_all_of_user(state, caller, user_id, None, reason, password).await
 }

@@ -2,10 +2,10 @@
 //! take no user id: they act on the caller's own sessions only, so another user's
 //! session id is simply "not found".
 
-use super::end::{end_sessions, Selection};
+use super::end::{end_all_of_user, end_sessions, Selection};
 use super::liveness;
 use super::rows::session_row;
-use super::throttle::{confirm_recent_sign_in, must_reauthenticate};
+use super::throttle::must_reauthenticate;
 use crate::domain::{EndReason, SessionView};
 use crate::error::AppError;
 use crate::model::{Caller, EndOutcome, SessionList};
@@ -78,17 +78,11 @@ pub async fn end_my_sessions(
     keep_current: bool,
     password: Option<String>,
 ) -> Result<EndOutcome, AppError> {
-    confirm_recent_sign_in(state, caller, password).await?;
-    let now = state.clock.now();
-    let selection = Selection::LiveOfUser {
-        user_id: caller.user_id,
-        except: keep_current.then_some(caller.session_id),
-        live: liveness(&caller.settings, now),
-    };
-    let end = by_caller(state, caller, EndReason::EndedByUser);
-    let ended = end_sessions(&*state.store, caller.account_id, selection, end).await?;
+    let except = keep_current.then_some(caller.session_id);
+    let reason = EndReason::EndedByUser;
+    let ended = end_all_of_user(state, caller, caller.user_id, except, reason, password).await?;
     Ok(EndOutcome {
-        ended: ended.len() as u64,
+        ended,
         signed_out: !keep_current,
     })
 }

@@ -161,7 +161,9 @@ impl TestApp {
 
     /// A form POST as the browser's server-function client or a CLI sends it.
     pub async fn post_form(&self, uri: &str, body: &str, cookie: Option<&str>) -> Response<Body> {
-        let mut request = Request::post(uri).header("content-type", "application/x-www-form-urlencoded");
+        let mut request = Request::post(uri)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("content-length", body.len());
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
