@@ -42,9 +42,11 @@ test-rust:
 	cargo test --locked -p app --features testing
 	cargo test --locked -p server
 
-# The same store and router test bodies on a throwaway PostgreSQL server.
+# The same store and router test bodies on a throwaway PostgreSQL server, then a
+# Postgres restart under a running console (scripts/faults.sh).
 test-postgres:
-	scripts/with-postgres.sh bash -c 'cargo test --locked -p app --features testing --test store && cargo test --locked -p server --tests'
+	cargo build --locked -p server
+	scripts/with-postgres.sh bash -c 'cargo test --locked -p app --features testing --test store && cargo test --locked -p server --tests && scripts/faults.sh $(DEBUG_BIN)'
 
 # Playwright in Debian's Chromium against the built server on a fresh database.
 test-e2e: site test-tools

@@ -28,6 +28,8 @@ as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
 as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
   -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c max_connections=200" start >/dev/null
 echo "==> throwaway PostgreSQL on 127.0.0.1:$port"
+# For fault tests that restart the server (scripts/faults.sh).
+export PG_CTL_RESTART="$(if [ "$(id -u)" = 0 ]; then echo "runuser -u postgres --"; fi) $bin/pg_ctl -D $dir/data -m fast -w restart"
 
 export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 "$@"

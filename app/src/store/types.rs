@@ -28,12 +28,14 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => StoreError::Unavailable(e),
-            other => StoreError::Database(other),
+        let unreachable = matches!(
+            e,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
+        ) || super::sql_store::is_broken_connection(&e);
+        if unreachable {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Database(e)
         }
     }
 }

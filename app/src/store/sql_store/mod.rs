@@ -16,9 +16,21 @@ use crate::model::{Membership, User};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
-use sqlx::{Pool, Transaction};
+use sqlx::{ConnectOptions, Pool, Transaction};
 use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
+
+/// A connection that no longer works: its socket failed, or the server ended it
+/// (SQLSTATE class 08, connection exception, or 57P, operator intervention: a restart).
+pub(in crate::store) fn is_broken_connection(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
 
 /// Whether the last attempt to reach the database failed: only so that its return is
 /// logged once. It decides nothing.
@@ -56,8 +68,23 @@ impl<DB: Dialect> SqlStore<DB> {
         }
     }
 
+    /// Runs a read. A pooled connection that broke since it was last used (the database
+    /// restarted, a link dropped) is discarded and the read runs once more on a new
+    /// connection: reads are safe to repeat; writes are never retried.
     pub(in crate::store) async fn all<R: Record>(&self, sql: &str, args: Args) -> StoreResult<Vec<R>> {
-        Ok(DB::fetch_all(&mut *self.conn().await?, sql, args).await?)
+        let mut conn = self.conn().await?;
+        match DB::fetch_all(&mut *conn, sql, args.clone()).await {
+            Err(e) if is_broken_connection(&e) => {
+                conn.close_on_drop();
+                drop(conn);
+                tracing::warn!(error = %e, "a pooled database connection broke; reading again on a new one");
+                let mut fresh = self.pool.connect_options().connect().await?;
+                let rows = DB::fetch_all(&mut fresh, sql, args).await?;
+                let _ = sqlx::Connection::close(fresh).await;
+                Ok(rows)
+            }
+            read => Ok(read?),
+        }
     }
 
     pub(in crate::store) async fn optional<R: Record>(
@@ -65,7 +92,7 @@ impl<DB: Dialect> SqlStore<DB> {
         sql: &str,
         args: Args,
     ) -> StoreResult<Option<R>> {
-        Ok(DB::fetch_optional(&mut *self.conn().await?, sql, args).await?)
+        Ok(self.all(sql, args).await?.into_iter().next())
     }
 
     pub(in crate::store) async fn run(&self, sql: &str, args: Args) -> StoreResult<u64> {
