@@ -9,6 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::Executor;
 use sqlx::{Database, Pool, Sqlite, SqliteConnection};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -30,13 +31,40 @@ impl SqlStore<Sqlite> {
         }
         // One writer at a time anyway; a few connections keep the page caches (2 MB each) small.
         // A local file cannot hang up: skip sqlx's ping on every acquire.
+        // A write that failed for lack of space or an I/O error can leave its connection
+        // holding the database's write lock; such connections are closed when released
+        // rather than returned, so writes work again as soon as the disk does.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
+            .after_release(|_conn, _meta| Box::pin(async { Ok(!disk_failed_recently()) }))
             .connect_with(options)
             .await?;
         Ok(SqlStore::new(pool, true))
     }
+}
+
+/// Until when connections released are closed rather than reused (milliseconds since the
+/// Unix epoch), after a write failed for lack of space or an I/O error.
+static DISCARD_UNTIL_MS: AtomicI64 = AtomicI64::new(0);
+
+/// Notes that a SQLite write failed at the disk (SQLITE_FULL, SQLITE_IOERR): every
+/// connection released in the next second is closed, the failed one among them.
+pub(super) fn note_disk_failure(e: &sqlx::Error) {
+    let disk = match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i64>().ok())
+            .is_some_and(|code| matches!(code & 0xff, 10 | 13)),
+        _ => false,
+    };
+    if disk {
+        DISCARD_UNTIL_MS.store(chrono::Utc::now().timestamp_millis() + 1000, Ordering::Relaxed);
+    }
+}
+
+fn disk_failed_recently() -> bool {
+    chrono::Utc::now().timestamp_millis() < DISCARD_UNTIL_MS.load(Ordering::Relaxed)
 }
 
 impl Dialect for Sqlite {
