@@ -36,6 +36,10 @@ pub struct Config {
     #[arg(long, env = "DB_CONNECT_TIMEOUT_SECS", default_value_t = 60, global = true)]
     pub db_connect_timeout_secs: u64,
 
+    /// Seconds a request waits for a database connection before it is answered 503.
+    #[arg(long, env = "DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, global = true)]
+    pub db_acquire_timeout_secs: u64,
+
     /// Serve cookies with `Secure` and the `__Host-` name prefix. Turn on whenever the
     /// console is reached over HTTPS; leave off only for http://127.0.0.1.
     #[arg(long, env = "SECURE_COOKIES", global = true)]

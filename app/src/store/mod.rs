@@ -198,6 +198,20 @@ pub trait SessionStore: Send + Sync + 'static {
 
 pub type DynStore = Arc<dyn Store>;
 
+/// How long a request waits for a database connection before it is answered 503.
+static ACQUIRE_TIMEOUT_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(5000);
+
+/// Sets how long a request waits for a database connection (an unreachable database is
+/// answered 503 after this). Takes effect for stores opened afterwards: set it at start-up.
+pub fn set_acquire_timeout(timeout: std::time::Duration) {
+    let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX).max(1);
+    ACQUIRE_TIMEOUT_MS.store(ms, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn acquire_timeout() -> std::time::Duration {
+    std::time::Duration::from_millis(ACQUIRE_TIMEOUT_MS.load(std::sync::atomic::Ordering::Relaxed))
+}
+
 /// Opens the store a `DATABASE_URL` names: `postgres://` or `postgresql://` for
 /// Postgres, `sqlite:` for a SQLite file (created with its folder if missing).
 pub async fn connect(url: &str) -> StoreResult<DynStore> {

@@ -26,7 +26,7 @@ impl SqlStore<Postgres> {
         // query once and is discarded.
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(super::acquire_timeout())
             .test_before_acquire(false)
             .before_acquire(|conn, meta| {
                 Box::pin(async move {

@@ -36,6 +36,7 @@ impl SqlStore<Sqlite> {
         // rather than returned, so writes work again as soon as the disk does.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(super::acquire_timeout())
             .test_before_acquire(false)
             .after_release(|_conn, _meta| Box::pin(async { Ok(!disk_failed_recently()) }))
             .connect_with(options)
