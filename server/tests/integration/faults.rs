@@ -217,3 +217,25 @@ async fn shutdown_finishes_within_the_grace_period_with_a_half_sent_request_open
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limits = server::serve::Limits {
+        header_read_timeout: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
+    let (address, stop, serving, _app) = serve_on_loopback(limits).await;
+    let mut idle = tokio::net::TcpStream::connect(address).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: console\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0u8; 512];
+    let n = idle.read(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
+    // Kept alive, then silent: closed after the header-read timeout.
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), read_to_close(&mut idle)).await;
+    assert!(closed.is_ok(), "the idle connection was closed");
+    let _ = stop.send(());
+    serving.await.unwrap().unwrap();
+}
