@@ -166,28 +166,42 @@ async fn read_to_close(socket: &mut tokio::net::TcpStream) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-#[tokio::test]
-async fn a_client_that_never_finishes_its_headers_is_dropped() {
+/// A connection that has sent `bytes`.
+async fn connect_and_send(address: std::net::SocketAddr, bytes: &[u8]) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    socket.write_all(bytes).await.unwrap();
+    socket
+}
+
+#[tokio::test]
+async fn slow_and_idle_clients_are_dropped_while_others_are_served() {
+    use tokio::io::AsyncReadExt;
     let limits = server::serve::Limits {
         header_read_timeout: std::time::Duration::from_secs(1),
         ..Default::default()
     };
     let (address, stop, serving, _app) = serve_on_loopback(limits).await;
     let started = std::time::Instant::now();
-    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: console\r\nX-Slow: ")
-        .await
-        .unwrap();
+    // One never finishes its headers; one is kept alive after a request, then silent.
+    let mut slow = connect_and_send(address, b"GET /healthz HTTP/1.1\r\nHost: console\r\nX-Slow: ").await;
+    let mut idle = connect_and_send(address, b"GET /healthz HTTP/1.1\r\nHost: console\r\n\r\n").await;
+    let mut answer = [0u8; 512];
+    let n = idle.read(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
     // Meanwhile others are served.
-    let mut quick = tokio::net::TcpStream::connect(address).await.unwrap();
-    quick
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: console\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let close = b"GET /healthz HTTP/1.1\r\nHost: console\r\nConnection: close\r\n\r\n";
+    let mut quick = connect_and_send(address, close).await;
     assert!(read_to_close(&mut quick).await.starts_with("HTTP/1.1 200"));
-    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), read_to_close(&mut slow)).await;
-    assert!(closed.is_ok(), "the half-sent request was dropped");
+    let five = std::time::Duration::from_secs(5);
+    assert!(
+        tokio::time::timeout(five, read_to_close(&mut slow)).await.is_ok(),
+        "the half-sent request was dropped"
+    );
+    assert!(
+        tokio::time::timeout(five, read_to_close(&mut idle)).await.is_ok(),
+        "the idle connection was closed"
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
     let _ = stop.send(());
     serving.await.unwrap().unwrap();
@@ -195,17 +209,13 @@ async fn a_client_that_never_finishes_its_headers_is_dropped() {
 
 #[tokio::test]
 async fn shutdown_finishes_within_the_grace_period_with_a_half_sent_request_open() {
-    use tokio::io::AsyncWriteExt;
     let limits = server::serve::Limits {
         header_read_timeout: std::time::Duration::from_secs(60),
         shutdown_grace: std::time::Duration::from_secs(1),
         ..Default::default()
     };
     let (address, stop, serving, _app) = serve_on_loopback(limits).await;
-    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: console\r\n")
-        .await
-        .unwrap();
+    let _slow = connect_and_send(address, b"GET /healthz HTTP/1.1\r\nHost: console\r\n").await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let started = std::time::Instant::now();
     let _ = stop.send(());
@@ -216,26 +226,4 @@ async fn shutdown_finishes_within_the_grace_period_with_a_half_sent_request_open
         "{:?}",
         started.elapsed()
     );
-}
-
-#[tokio::test]
-async fn an_idle_kept_alive_connection_is_closed() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let limits = server::serve::Limits {
-        header_read_timeout: std::time::Duration::from_secs(1),
-        ..Default::default()
-    };
-    let (address, stop, serving, _app) = serve_on_loopback(limits).await;
-    let mut idle = tokio::net::TcpStream::connect(address).await.unwrap();
-    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: console\r\n\r\n")
-        .await
-        .unwrap();
-    let mut answer = [0u8; 512];
-    let n = idle.read(&mut answer).await.unwrap();
-    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
-    // Kept alive, then silent: closed after the header-read timeout.
-    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), read_to_close(&mut idle)).await;
-    assert!(closed.is_ok(), "the idle connection was closed");
-    let _ = stop.send(());
-    serving.await.unwrap().unwrap();
 }
