@@ -223,3 +223,62 @@ pub struct EndOutcome {
     /// The caller's own current session was among them: this browser is signed out.
     pub signed_out: bool,
 }
+
+/// A session in the account-wide list, with its holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSessionRow {
+    pub row: SessionRow,
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub user_email: String,
+    /// Whether the viewer may end it (an administrator may not end the owner's).
+    pub can_end: bool,
+}
+
+/// One keyset page of the account's sessions a search matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSessionsPage {
+    pub sessions: Vec<AccountSessionRow>,
+    /// How many sessions match in all.
+    pub total: i64,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// Whether a bulk end asks for the password first.
+    pub reauthenticate: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// What a bulk end would end: every session a filter matches, or sessions picked by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkTarget {
+    pub filter: crate::domain::search::FilterInput,
+    /// When set, only these sessions (still within the account and the rules).
+    pub session_ids: Option<Vec<Uuid>>,
+}
+
+/// What a bulk end would do, counted on the server when the confirmation opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkPreview {
+    /// Active sessions that would end (the caller's own current session aside).
+    pub sessions: i64,
+    /// How many people hold them.
+    pub users: i64,
+    /// The owner's sessions that match but that an administrator may not end.
+    pub owner_sessions_skipped: i64,
+    /// Whether the caller's current session matches too (it ends only if asked).
+    pub includes_current: bool,
+    /// When this was counted: the end includes no session that signed in later.
+    pub as_of: DateTime<Utc>,
+}
+
+/// What a bulk end did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub ended: u64,
+    pub users: u64,
+    pub owner_sessions_skipped: i64,
+    /// Matching sessions that signed in after the preview, left alone.
+    pub newer_sessions_left: i64,
+    /// Whether the caller's own session ended: this browser is signed out.
+    pub signed_out: bool,
+}

@@ -6,12 +6,13 @@
     reason = "a test crate: its helpers, like its tests, fail loudly"
 )]
 
+use app::domain::search::{Cursor, FilterInput, SessionFilter, SessionSort};
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind, SessionView};
 use app::model::{Account, LoginSession, User, UserSort};
 use app::store::testing::{fresh_store, on_postgres, TestStore};
 use app::store::{
-    Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd, SessionSelection, StoreError,
-    TokenHash, UserQuery,
+    AccountSessionListing, Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd,
+    SessionMatch, SessionQuery, SessionSelection, StoreError, TokenHash, UserQuery,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
@@ -940,18 +941,14 @@ async fn upgrading_keeps_tokens_and_ends_half_ended_sessions() {
     std::fs::remove_dir_all(&first).unwrap();
 
     let (acme, owner) = acme(&store).await;
-    let live = store
-        .create_session(&session_for(acme.id, owner.id, t0(), 2))
-        .await
-        .unwrap();
-    let half_ended = store
-        .create_session(&session_for(acme.id, owner.id, t0(), 3))
-        .await
-        .unwrap();
-    let legacy = store
-        .create_session(&session_for(acme.id, owner.id, t0(), 4))
-        .await
-        .unwrap();
+    let (live, half_ended, legacy) = (
+        session_for(acme.id, owner.id, t0(), 2),
+        session_for(acme.id, owner.id, t0(), 3),
+        session_for(acme.id, owner.id, t0(), 4),
+    );
+    for session in [&live, &half_ended, &legacy] {
+        store.insert_unkeyed_session(session).await.unwrap();
+    }
     store
         .add_access_token(live.id, &TokenHash([9; 32]), t0() + Duration::minutes(10))
         .await
@@ -985,4 +982,348 @@ async fn upgrading_keeps_tokens_and_ends_half_ended_sessions() {
     assert_eq!(half.end_reason, Some(EndReason::SignedOut));
     let legacy = found(legacy.id).await.unwrap().unwrap();
     assert_eq!(legacy.end_reason, Some(EndReason::Unrecorded));
+
+    // Rows from before the search keys get them when the server starts: an incident
+    // search by address or device finds them like any other.
+    let mut by_ip = search_all(filter(&[("ip", "203.0.113.2/32"), ("state", "all")]));
+    by_ip.matching.live = everything_live();
+    let hits = store.search_sessions(acme.id, &by_ip).await.unwrap();
+    assert_eq!(ids(&hits), [live.id]);
+    let labelled = search_all(filter(&[("device", "firefox on linux"), ("state", "all")]));
+    let hits = store.search_sessions(acme.id, &labelled).await.unwrap();
+    assert_eq!(ids(&hits).len(), 2, "the browser sessions' device labels");
+}
+
+fn filter(pairs: &[(&str, &str)]) -> SessionFilter {
+    let mut input = FilterInput::default();
+    for (key, value) in pairs {
+        assert!(input.set(key, value.to_string()), "{key} is a filter");
+    }
+    input.parse().unwrap()
+}
+
+/// Every session the filter matches, in one page, by sign-in time.
+fn search_all(filter: SessionFilter) -> SessionQuery {
+    SessionQuery {
+        matching: SessionMatch::new(filter, everything_live()),
+        sort: SessionSort::SignedIn,
+        after: None,
+        limit: 100,
+    }
+}
+
+fn ids(found: &[AccountSessionListing]) -> Vec<Uuid> {
+    found.iter().map(|f| f.listing.session.id).collect()
+}
+
+const CHROME: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const SAFARI: &str =
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15";
+
+/// Acme with Ada and Bob beside Olivia, the owner, and six sessions from assorted
+/// places; Globex has a session from one of the same addresses.
+struct Incident {
+    store: TestStore,
+    acme: Uuid,
+    owner: Uuid,
+    ada: Uuid,
+    bob: Uuid,
+    /// Ada, Firefox, 203.0.113.7, at t0.
+    s1: Uuid,
+    /// Ada, CLI, 2001:db8::1, at t0 + 1 h.
+    s2: Uuid,
+    /// Bob, Chrome, signed in from 198.51.100.20 at t0 + 2 h, last seen at 203.0.113.9.
+    s3: Uuid,
+    /// Bob, Safari, 10.0.0.1, at t0 + 3 h, ended.
+    s4: Uuid,
+    /// Olivia, Firefox, 203.0.113.200, at t0 + 4 h.
+    s5: Uuid,
+    /// Ada, Firefox, 192.0.2.1, at t0 like s1: the id breaks the tie.
+    s6: Uuid,
+    globex_session: Uuid,
+}
+
+async fn incident() -> Incident {
+    let store = fresh_store().await;
+    let (acme, owner) = acme(&store).await;
+    let ada = store
+        .create_member(
+            acme.id,
+            &NewUser {
+                display_name: "Ada Lovelace".into(),
+                ..person("ada@acme.test")
+            },
+            Role::Member,
+            t0(),
+        )
+        .await
+        .unwrap();
+    let bob = store
+        .create_member(acme.id, &person("bob@acme.test"), Role::Administrator, t0())
+        .await
+        .unwrap();
+    let mut seed = 10u8;
+    let mut add = |user: Uuid, hours: i64, ip: &str, kind: SessionKind, agent: &str| {
+        seed += 1;
+        NewSession {
+            ip: ip.into(),
+            kind,
+            user_agent: agent.into(),
+            ..session_for(acme.id, user, t0() + Duration::hours(hours), seed)
+        }
+    };
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+    let news = [
+        add(ada.id, 0, "203.0.113.7", SessionKind::Browser, firefox),
+        add(
+            ada.id,
+            1,
+            "2001:db8::1",
+            SessionKind::Cli,
+            "session-console-cli/1.4.2 (linux; x86_64)",
+        ),
+        add(bob.id, 2, "198.51.100.20", SessionKind::Browser, CHROME),
+        add(bob.id, 3, "10.0.0.1", SessionKind::Browser, SAFARI),
+        add(owner.id, 4, "203.0.113.200", SessionKind::Browser, firefox),
+        add(ada.id, 0, "192.0.2.1", SessionKind::Browser, firefox),
+    ];
+    for new in &news {
+        store.create_session(new).await.unwrap();
+    }
+    store
+        .touch_session(news[2].id, t0() + Duration::minutes(150), "203.0.113.9")
+        .await
+        .unwrap();
+    let end = SessionEnd::by(bob.id, EndReason::SignedOut, t0() + Duration::hours(3));
+    assert!(end_one(&store, acme.id, news[3].id, &end).await);
+    let (globex, globex_owner) = account(&store, "Globex", "gary@globex.test").await;
+    let mut theirs = session_for(globex.id, globex_owner.id, t0(), 99);
+    theirs.ip = "203.0.113.7".into();
+    store.create_session(&theirs).await.unwrap();
+    Incident {
+        store,
+        acme: acme.id,
+        owner: owner.id,
+        ada: ada.id,
+        bob: bob.id,
+        s1: news[0].id,
+        s2: news[1].id,
+        s3: news[2].id,
+        s4: news[3].id,
+        s5: news[4].id,
+        s6: news[5].id,
+        globex_session: theirs.id,
+    }
+}
+
+impl Incident {
+    async fn find(&self, pairs: &[(&str, &str)]) -> Vec<Uuid> {
+        let mut found = ids(&self
+            .store
+            .search_sessions(self.acme, &search_all(filter(pairs)))
+            .await
+            .unwrap());
+        found.sort();
+        found
+    }
+}
+
+fn sorted(mut ids: Vec<Uuid>) -> Vec<Uuid> {
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn account_sessions_are_found_by_every_filter() {
+    let i = incident().await;
+    let all = |extra: &[(&'static str, &'static str)]| {
+        let mut pairs = vec![("state", "all")];
+        pairs.extend_from_slice(extra);
+        pairs
+    };
+    // Addresses: the sign-in or the last-seen one, in a range or exactly; never another account's.
+    assert_eq!(
+        i.find(&all(&[("ip", "203.0.113.0/24")])).await,
+        sorted(vec![i.s1, i.s3, i.s5])
+    );
+    assert_eq!(i.find(&all(&[("ip", "203.0.113.7/32")])).await, [i.s1]);
+    assert_eq!(i.find(&all(&[("ip", "203.0.113.7")])).await, [i.s1]);
+    assert_eq!(
+        i.find(&all(&[("ip", "203.0.113.9")])).await,
+        [i.s3],
+        "last seen there"
+    );
+    assert_eq!(
+        i.find(&all(&[("ip", "198.51.100.0/24")])).await,
+        [i.s3],
+        "signed in there"
+    );
+    assert_eq!(
+        i.find(&all(&[("ip", "0.0.0.0/0")])).await,
+        sorted(vec![i.s1, i.s3, i.s4, i.s5, i.s6])
+    );
+    assert_eq!(i.find(&all(&[("ip", "::/0")])).await, [i.s2]);
+    assert_eq!(i.find(&all(&[("ip", "2001:db8::/32")])).await, [i.s2]);
+    assert_eq!(i.find(&all(&[("ip", "2001:db8::1/128")])).await, [i.s2]);
+    assert!(i.find(&all(&[("ip", "2001:db9::/32")])).await.is_empty());
+    // People by part of name or email, any case.
+    assert_eq!(
+        i.find(&all(&[("user", "LOVELACE")])).await,
+        sorted(vec![i.s1, i.s2, i.s6])
+    );
+    assert_eq!(
+        i.find(&all(&[("user", "bob@acme")])).await,
+        sorted(vec![i.s3, i.s4])
+    );
+    assert!(
+        i.find(&all(&[("user", "gary")])).await.is_empty(),
+        "not of this account"
+    );
+    assert!(
+        i.find(&all(&[("user", "%")])).await.is_empty(),
+        "wildcards are text"
+    );
+    // Devices by what the list shows or by the user agent.
+    assert_eq!(i.find(&all(&[("device", "windows")])).await, [i.s3]);
+    assert_eq!(i.find(&all(&[("device", "mac os x")])).await, [i.s4]);
+    assert_eq!(i.find(&all(&[("device", "command line")])).await, [i.s2]);
+    // Credential and state.
+    assert_eq!(i.find(&all(&[("credential", "cli")])).await, [i.s2]);
+    assert_eq!(i.find(&[("state", "ended")]).await, [i.s4]);
+    assert_eq!(
+        i.find(&[]).await,
+        sorted(vec![i.s1, i.s2, i.s3, i.s5, i.s6]),
+        "active by default"
+    );
+    // Times: `after` included, `before` excluded.
+    let at = |hours: i64| (t0() + Duration::hours(hours)).to_rfc3339();
+    let (one, three) = (at(1), at(3));
+    let window = all(&[]);
+    let mut window: Vec<(&str, &str)> = window;
+    window.extend([
+        ("signed_in_after", one.as_str()),
+        ("signed_in_before", three.as_str()),
+    ]);
+    assert_eq!(i.find(&window).await, sorted(vec![i.s2, i.s3]));
+    let later = (t0() + Duration::minutes(149)).to_rfc3339();
+    assert_eq!(
+        i.find(&[("active_after", later.as_str())]).await,
+        sorted(vec![i.s3, i.s5]),
+        "s3 was active at 2:30"
+    );
+    // Combined: Ada's browser sessions from 203.0.113.0/24.
+    assert_eq!(
+        i.find(&[
+            ("user", "ada"),
+            ("credential", "browser"),
+            ("ip", "203.0.113.0/24")
+        ])
+        .await,
+        [i.s1]
+    );
+    let _ = i.globex_session;
+}
+
+#[tokio::test]
+async fn keyset_pages_cover_every_match_once_and_counts_are_exact() {
+    let i = incident().await;
+    for sort in [SessionSort::SignedIn, SessionSort::LastActive] {
+        let mut query = search_all(filter(&[("state", "all")]));
+        query.sort = sort;
+        let whole = ids(&i.store.search_sessions(i.acme, &query).await.unwrap());
+        assert_eq!(whole.len(), 6);
+        query.limit = 2;
+        let mut paged = Vec::new();
+        loop {
+            let page = i.store.search_sessions(i.acme, &query).await.unwrap();
+            let Some(last) = page.last() else { break };
+            let s = &last.listing.session;
+            let at = if sort == SessionSort::SignedIn {
+                s.created_at
+            } else {
+                s.last_active_at
+            };
+            query.after = Some(Cursor { at, id: s.id });
+            paged.extend(ids(&page));
+        }
+        assert_eq!(paged, whole, "{sort:?}: pages in order, ties broken by id");
+    }
+    let newest = i
+        .store
+        .search_sessions(i.acme, &search_all(filter(&[])))
+        .await
+        .unwrap();
+    assert_eq!(newest[0].listing.session.id, i.s5, "newest first");
+    assert_eq!(newest[0].user_email, "olivia@acme.test");
+    assert_eq!(newest[0].user_role, Role::Owner);
+
+    let count = |pairs: &'static [(&'static str, &'static str)]| {
+        let matching = SessionMatch::new(filter(pairs), everything_live());
+        let store = &i.store;
+        async move { store.count_sessions(i.acme, &matching, true).await.unwrap() }
+    };
+    let c = count(&[("ip", "203.0.113.0/24")]).await;
+    assert_eq!((c.sessions, c.users), (3, 3));
+    let c = count(&[("user", "ada")]).await;
+    assert_eq!((c.sessions, c.users), (3, 1));
+    let c = count(&[("state", "ended")]).await;
+    assert_eq!((c.sessions, c.users), (1, 1));
+}
+
+#[tokio::test]
+async fn a_bulk_end_ends_what_matches_once_and_audits_it() {
+    let i = incident().await;
+    let mut matching = SessionMatch::new(filter(&[("ip", "203.0.113.0/24")]), everything_live());
+    matching.except_user = Some(i.owner);
+    // Sessions that signed in after the person looked are not included.
+    matching.signed_in_by = Some(t0() + Duration::minutes(90));
+    let selection = SessionSelection::Matching {
+        matching: Box::new(matching.clone()),
+        summary: serde_json::json!({ "filter": { "ip": "203.0.113.0/24" } }),
+    };
+    let end = SessionEnd::by(i.bob, EndReason::EndedByAdministrator, t0() + Duration::hours(5))
+        .with_note("Laptop stolen".into());
+    let ended = i.store.end_sessions(i.acme, &selection, &end).await.unwrap();
+    assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), [i.s1]);
+    assert_eq!(ended[0].end_reason, Some(EndReason::EndedByAdministrator));
+    let s3 = i.store.session(i.acme, i.s3).await.unwrap().unwrap();
+    assert_eq!(s3.ended_at, None, "signed in after the cut-off");
+    let owners = i.store.session(i.acme, i.s5).await.unwrap().unwrap();
+    assert_eq!(owners.ended_at, None, "the owner's session is left");
+
+    let events = i.store.audit_events(i.acme, 10).await.unwrap();
+    let bulk = events
+        .iter()
+        .find(|e| e.action == "sessions.bulk_ended")
+        .expect("one bulk event");
+    let details: serde_json::Value = serde_json::from_str(&bulk.details).unwrap();
+    assert_eq!(details["ended"], 1);
+    assert_eq!(details["note"], "Laptop stolen");
+    assert_eq!(details["filter"]["ip"], "203.0.113.0/24");
+    assert_eq!(bulk.actor_user_id, Some(i.bob));
+    let per_session = events
+        .iter()
+        .find(|e| e.session_id == Some(i.s1))
+        .expect("the session's event");
+    assert_eq!(per_session.action, "session.ended");
+    let details: serde_json::Value = serde_json::from_str(&per_session.details).unwrap();
+    assert_eq!(details["note"], "Laptop stolen");
+
+    // Again: nothing more ends, and another account's session was never in reach.
+    assert!(i
+        .store
+        .end_sessions(i.acme, &selection, &end)
+        .await
+        .unwrap()
+        .is_empty());
+    matching.signed_in_by = None;
+    matching.ids = Some(vec![i.s3, i.globex_session]);
+    let picked = SessionSelection::Matching {
+        matching: Box::new(matching),
+        summary: serde_json::json!({}),
+    };
+    let ended = i.store.end_sessions(i.acme, &picked, &end).await.unwrap();
+    assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), [i.s3]);
+    let _ = (i.ada, i.s2, i.s4, i.s6);
 }

@@ -4,6 +4,7 @@
 //! and refresh grants, RFC 7009 revocation) and answers with OAuth error bodies.
 
 mod oauth;
+mod sessions;
 mod settings;
 
 use app::error::AppError;
@@ -22,6 +23,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/token", post(oauth::token))
         .route("/api/v1/auth/revoke", post(oauth::revoke))
         .route("/api/v1/me", get(me))
+        .route("/api/v1/account/sessions", get(sessions::list))
+        .route("/api/v1/account/sessions/end", post(sessions::end))
         .route(
             "/api/v1/account/settings/login-session",
             get(settings::get_settings).patch(settings::patch_settings),

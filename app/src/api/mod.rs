@@ -4,4 +4,5 @@
 pub mod auth;
 pub mod iam;
 pub mod profile;
+pub mod sessions;
 pub mod settings;

@@ -5,6 +5,7 @@ pub mod device;
 pub mod identity;
 pub mod notice;
 pub mod role;
+pub mod search;
 pub mod session;
 pub mod settings;
 pub mod throttle;

@@ -3,6 +3,7 @@
 //! caller, then make one call here; a service applies the domain's rules and calls the
 //! store. Every path that ends a session goes through [`end::end_sessions`].
 
+pub mod account_sessions;
 pub mod check;
 pub mod end;
 pub mod iam;

@@ -155,6 +155,20 @@ pub trait SessionStore: Send + Sync + 'static {
         selection: &SessionSelection,
         end: &SessionEnd,
     ) -> StoreResult<Vec<LoginSession>>;
+    /// One keyset page of the account's sessions that a search matches, with their holders.
+    async fn search_sessions(
+        &self,
+        account_id: Uuid,
+        query: &SessionQuery,
+    ) -> StoreResult<Vec<AccountSessionListing>>;
+    /// How many of the account's sessions a search matches; with `users`, also of how
+    /// many people.
+    async fn count_sessions(
+        &self,
+        account_id: Uuid,
+        matching: &SessionMatch,
+        users: bool,
+    ) -> StoreResult<SessionCount>;
     /// The hot path: a browser cookie's or a current refresh token's hash to its session
     /// context. One query over unique and primary-key indexes.
     async fn session_by_token(
@@ -235,6 +249,6 @@ async fn open<T: ?Sized>(
     }
 }
 
-/// Rows per multi-row statement in the bulk paths: 14 columns × 1000 stays well under
+/// Rows per multi-row statement in the bulk paths: 17 columns × 1000 stays well under
 /// both backends' limit on bound parameters.
 const BULK_ROWS: usize = 1000;

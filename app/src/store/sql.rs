@@ -3,7 +3,8 @@
 //! Placeholders are `$n` on both: SQLite accepts them too.
 
 use super::dialect::{args, Args, Value};
-use super::{NewAuditEvent, SessionEnd};
+use super::{NewAuditEvent, SessionEnd, SessionMatch, SessionQuery};
+use crate::domain::search::{key_range, SessionSort};
 use crate::domain::SessionView;
 use uuid::Uuid;
 
@@ -73,14 +74,15 @@ pub const ACCOUNT_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM account_settings 
 
 pub const INSERT_SESSION: &str = concat!(
     "INSERT INTO login_sessions (id, token_hash, account_id, user_id, kind, created_at, \
-     last_active_at, expires_at, ip, last_ip, user_agent) \
-     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $8, $9) RETURNING ",
+     last_active_at, expires_at, ip, last_ip, user_agent, ip_key, last_ip_key, device) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $8, $9, $10, $10, $11) RETURNING ",
     session_columns!()
 );
 /// Keeps the member's latest activity, which the users page sorts by.
 pub const MEMBER_ACTIVE_AT: &str = "UPDATE memberships SET last_active_at = $3 \
      WHERE account_id = $1 AND user_id = $2 AND (last_active_at IS NULL OR last_active_at < $3)";
-pub const TOUCH_SESSION: &str = "UPDATE login_sessions SET last_active_at = $2, last_ip = $3 \
+pub const TOUCH_SESSION: &str =
+    "UPDATE login_sessions SET last_active_at = $2, last_ip = $3, last_ip_key = $4 \
      WHERE id = $1 AND ended_at IS NULL AND last_active_at < $2 RETURNING account_id, user_id";
 pub const SESSION: &str = concat!(
     "SELECT ",
@@ -194,6 +196,13 @@ pub const INSERT_DEVICE: &str =
     "INSERT INTO trusted_devices (token_hash, user_id, created_at) VALUES ($1, $2, $3)";
 pub const DEVICE_USER: &str = "SELECT user_id FROM trusted_devices WHERE token_hash = $1";
 
+// Search keys for rows written before they existed (migration 0004).
+
+pub const UNKEYED_SESSIONS: &str = "SELECT id, ip, last_ip, user_agent, kind FROM login_sessions \
+     WHERE ip_key IS NULL LIMIT $1";
+pub const SET_SESSION_KEYS: &str =
+    "UPDATE login_sessions SET ip_key = $2, last_ip_key = $3, device = $4 WHERE id = $1";
+
 // The sweep.
 
 pub const UNRECORDED_EXPIRED: &str = concat!(
@@ -305,5 +314,137 @@ pub fn insert_audits(events: &[NewAuditEvent]) -> (String, Args) {
             ]
         })
         .collect();
+    (sql, args)
+}
+
+/// Binds `value` as the next argument and returns its placeholder.
+fn bind(args: &mut Args, value: impl Into<Value>) -> String {
+    args.push(value.into());
+    format!("${}", args.len())
+}
+
+/// The WHERE clause of a search over `login_sessions s`, binding its arguments after
+/// those already in `args`. The account always comes first.
+fn matching(account_id: Uuid, m: &SessionMatch, args: &mut Args) -> String {
+    let account = bind(args, account_id);
+    let mut and = vec![format!("s.account_id = {account}")];
+    let f = &m.filter;
+    if let Some(user) = &f.user {
+        let p = bind(args, super::types::like_pattern(user));
+        and.push(format!(
+            "s.user_id IN (SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.account_id = {account} \
+               AND (LOWER(u.display_name) LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\'))"
+        ));
+    }
+    if let Some(net) = &f.ip {
+        let (lo, hi) = key_range(net);
+        let (lo, hi) = (bind(args, Value::Bytes(lo)), bind(args, Value::Bytes(hi)));
+        and.push(format!(
+            "((s.ip_key >= {lo} AND s.ip_key <= {hi}) OR (s.last_ip_key >= {lo} AND s.last_ip_key <= {hi}))"
+        ));
+    }
+    if let Some(device) = &f.device {
+        let p = bind(args, super::types::like_pattern(device));
+        and.push(format!(
+            "(LOWER(s.device) LIKE {p} ESCAPE '\\' OR LOWER(s.user_agent) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if let Some(kind) = f.credential {
+        and.push(format!("s.kind = {}", bind(args, kind)));
+    }
+    match f.state {
+        SessionView::Active => {
+            let idle = bind(args, m.live.idle_before);
+            let created = bind(args, m.live.created_before);
+            and.push(format!(
+                "s.ended_at IS NULL AND s.last_active_at >= {idle} AND s.created_at >= {created}"
+            ));
+        }
+        SessionView::Ended => {
+            let idle = bind(args, m.live.idle_before);
+            let created = bind(args, m.live.created_before);
+            and.push(format!(
+                "(s.ended_at IS NOT NULL OR s.last_active_at < {idle} OR s.created_at < {created})"
+            ));
+        }
+        SessionView::All => {}
+    }
+    for (column, range) in [("s.created_at", &f.signed_in), ("s.last_active_at", &f.active)] {
+        if let Some(after) = range.after {
+            and.push(format!("{column} >= {}", bind(args, after)));
+        }
+        if let Some(before) = range.before {
+            and.push(format!("{column} < {}", bind(args, before)));
+        }
+    }
+    if let Some(ids) = &m.ids {
+        let list: Vec<String> = ids.iter().map(|id| bind(args, *id)).collect();
+        and.push(format!("s.id IN ({})", list.join(", ")));
+    }
+    if let Some(by) = m.signed_in_by {
+        and.push(format!("s.created_at <= {}", bind(args, by)));
+    }
+    if let Some(user) = m.only_user {
+        and.push(format!("s.user_id = {}", bind(args, user)));
+    }
+    if let Some(user) = m.except_user {
+        and.push(format!("s.user_id <> {}", bind(args, user)));
+    }
+    if let Some(session) = m.except_session {
+        and.push(format!("s.id <> {}", bind(args, session)));
+    }
+    and.join(" AND ")
+}
+
+/// One keyset page of an account's sessions with their holders, newest first.
+pub fn search_sessions(account_id: Uuid, q: &SessionQuery) -> (String, Args) {
+    let mut args = Args::new();
+    let mut conditions = matching(account_id, &q.matching, &mut args);
+    let key = match q.sort {
+        SessionSort::SignedIn => "s.created_at",
+        SessionSort::LastActive => "s.last_active_at",
+    };
+    if let Some(cursor) = q.after {
+        let (at, id) = (bind(&mut args, cursor.at), bind(&mut args, cursor.id));
+        conditions.push_str(&format!(" AND ({key}, s.id) < ({at}, {id})"));
+    }
+    let limit = bind(&mut args, q.limit);
+    let sql = format!(
+        "SELECT s.id, s.account_id, s.user_id, s.kind, s.created_at, s.last_active_at, \
+         s.expires_at, s.ip, s.last_ip, s.user_agent, s.ended_at, s.ended_by, s.end_reason, \
+         e.display_name AS ended_by_name, u.display_name AS user_name, u.email AS user_email, \
+         m.role AS user_role \
+         FROM login_sessions s \
+         JOIN memberships m ON m.account_id = s.account_id AND m.user_id = s.user_id \
+         JOIN users u ON u.id = s.user_id LEFT JOIN users e ON e.id = s.ended_by \
+         WHERE {conditions} ORDER BY {key} DESC, s.id DESC LIMIT {limit}"
+    );
+    (sql, args)
+}
+
+/// How many sessions a search matches and, with `users`, of how many people.
+pub fn count_sessions(account_id: Uuid, m: &SessionMatch, users: bool) -> (String, Args) {
+    let mut args = Args::new();
+    let conditions = matching(account_id, m, &mut args);
+    let users = if users { "COUNT(DISTINCT s.user_id)" } else { "0" };
+    let sql =
+        format!("SELECT COUNT(*) AS sessions, {users} AS users FROM login_sessions s WHERE {conditions}");
+    (sql, args)
+}
+
+/// Ends every session a search matches that has not ended yet.
+pub fn end_matching(account_id: Uuid, m: &SessionMatch, end: &SessionEnd) -> (String, Args) {
+    let mut args = args![end.at, end.by, end.reason];
+    let conditions = matching(account_id, m, &mut args);
+    let sql = format!(
+        concat!(
+            "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
+             WHERE ended_at IS NULL AND id IN (SELECT s.id FROM login_sessions s WHERE {}) \
+             RETURNING ",
+            session_columns!()
+        ),
+        conditions
+    );
     (sql, args)
 }

@@ -9,10 +9,12 @@
     reason = "test support: a test database that cannot be made should fail the test loudly"
 )]
 
-use super::dialect::{args, Dialect};
+use super::dialect::{args, Dialect, Value};
+use super::sql_store::device_label;
 use super::sql_store::SqlStore;
-use super::{sql, NewAuditEvent, NewUser, Store, StoreResult, TokenHash};
+use super::{sql, NewAuditEvent, NewSession, NewUser, Store, StoreResult, TokenHash};
 use super::{types::conflict, BULK_ROWS};
+use crate::domain::search::ip_key;
 use crate::domain::Role;
 use crate::model::{AuditEvent, LoginSession};
 use async_trait::async_trait;
@@ -43,6 +45,8 @@ pub trait TestingStore: Store {
     ) -> StoreResult<Vec<Uuid>>;
     /// Sessions with their history, then each touched member's last activity. One transaction.
     async fn insert_sessions_bulk(&self, sessions: &[SeedSession]) -> StoreResult<u64>;
+    /// A session as releases before migration 0004 wrote it: without search keys.
+    async fn insert_unkeyed_session(&self, new: &NewSession) -> StoreResult<()>;
     async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()>;
     /// The account's latest audit events, newest first.
     async fn audit_events(&self, account_id: Uuid, limit: i64) -> StoreResult<Vec<AuditEvent>>;
@@ -61,6 +65,9 @@ pub async fn connect(url: &str) -> StoreResult<DynTestingStore> {
 
 const AUDIT_EVENTS: &str = "SELECT id, account_id, actor_user_id, action, target_user_id, session_id, \
      details, occurred_at FROM audit_events WHERE account_id = $1 ORDER BY occurred_at DESC, id LIMIT $2";
+const UNKEYED_INSERT: &str = "INSERT INTO login_sessions (id, token_hash, account_id, user_id, kind, \
+     created_at, last_active_at, expires_at, ip, last_ip, user_agent) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $8, $9)";
 const MEMBERS_LAST_ACTIVE: &str = "UPDATE memberships SET last_active_at = (SELECT MAX(s.last_active_at) \
      FROM login_sessions s WHERE s.account_id = memberships.account_id AND s.user_id = memberships.user_id) \
      WHERE account_id = $1";
@@ -124,9 +131,10 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
         for chunk in sessions.chunks(BULK_ROWS) {
             let sql = insert_rows(
                 "login_sessions (id, token_hash, account_id, user_id, kind, created_at, last_active_at, \
-                 expires_at, ip, last_ip, user_agent, ended_at, ended_by, end_reason)",
+                 expires_at, ip, last_ip, user_agent, ended_at, ended_by, end_reason, ip_key, last_ip_key, \
+                 device)",
                 chunk.len(),
-                14,
+                17,
             );
             let args = chunk
                 .iter()
@@ -147,6 +155,9 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
                         s.ended_at,
                         s.ended_by,
                         s.end_reason,
+                        Value::Bytes(ip_key(&s.ip)),
+                        Value::Bytes(ip_key(&s.last_ip)),
+                        device_label(&s.user_agent, s.kind),
                     ]
                 })
                 .collect();
@@ -157,6 +168,22 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
         }
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    async fn insert_unkeyed_session(&self, new: &NewSession) -> StoreResult<()> {
+        let args = args![
+            new.id,
+            &new.token_hash,
+            new.account_id,
+            new.user_id,
+            new.kind,
+            new.created_at,
+            new.expires_at,
+            &new.ip,
+            &new.user_agent,
+        ];
+        self.run(UNKEYED_INSERT, args).await?;
+        Ok(())
     }
 
     async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {

@@ -1,8 +1,9 @@
 //! The records the store takes and returns, besides the shared models in `crate::model`.
 
+use crate::domain::search::{Cursor, SessionFilter, SessionSort};
 use crate::domain::session::SessionTimes;
 use crate::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
-use crate::model::{LoginSession, UserListing};
+use crate::model::{LoginSession, SessionListing, UserListing};
 use chrono::{DateTime, Utc};
 use std::fmt;
 use uuid::Uuid;
@@ -82,12 +83,14 @@ pub struct NewSession {
 }
 
 /// How, when and by whom sessions end.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SessionEnd {
     pub at: DateTime<Utc>,
     /// The person who ended them; `None` for the system (a limit, expiry, reuse detection).
     pub by: Option<Uuid>,
     pub reason: EndReason,
+    /// What the person wrote about why (a bulk end asks), kept with the audit events.
+    pub note: Option<String>,
 }
 
 impl SessionEnd {
@@ -97,12 +100,25 @@ impl SessionEnd {
             at,
             by: Some(user_id),
             reason,
+            note: None,
+        }
+    }
+
+    pub fn with_note(self, note: String) -> Self {
+        SessionEnd {
+            note: Some(note),
+            ..self
         }
     }
 
     /// Ended by the system: a limit, an expiry, reuse detection.
     pub fn system(reason: EndReason, at: DateTime<Utc>) -> Self {
-        SessionEnd { at, by: None, reason }
+        SessionEnd {
+            at,
+            by: None,
+            reason,
+            note: None,
+        }
     }
 }
 
@@ -126,6 +142,12 @@ pub enum SessionSelection {
         except: Option<Uuid>,
         live: Liveness,
     },
+    /// Every live session a search matches, with what the bulk end's own audit event
+    /// records about it (the filter used and why).
+    Matching {
+        matching: Box<SessionMatch>,
+        summary: serde_json::Value,
+    },
     /// Every session live under the `old` cut-offs that the `new` ones expire for
     /// `reason` (maximum duration or inactivity): the sessions a settings change ends.
     ExpiredByChange {
@@ -133,6 +155,76 @@ pub enum SessionSelection {
         new: Liveness,
         reason: EndReason,
     },
+}
+
+/// The sessions of an account a search (or a bulk end) is about.
+#[derive(Debug, Clone)]
+pub struct SessionMatch {
+    pub filter: SessionFilter,
+    /// The cut-offs that tell active sessions from expired ones now.
+    pub live: Liveness,
+    /// Only these sessions (picked by hand), when set.
+    pub ids: Option<Vec<Uuid>>,
+    /// Only sessions signed in at or before this instant: a bulk end includes no session
+    /// that started after the person saw what it would end.
+    pub signed_in_by: Option<DateTime<Utc>>,
+    /// Only this person's sessions, when set.
+    pub only_user: Option<Uuid>,
+    /// Leaves this person's sessions out (the owner's, for an administrator).
+    pub except_user: Option<Uuid>,
+    /// Leaves this session out (the caller's own).
+    pub except_session: Option<Uuid>,
+}
+
+impl SessionMatch {
+    pub fn new(filter: SessionFilter, live: Liveness) -> Self {
+        SessionMatch {
+            filter,
+            live,
+            ids: None,
+            signed_in_by: None,
+            only_user: None,
+            except_user: None,
+            except_session: None,
+        }
+    }
+}
+
+/// One keyset page of a search.
+#[derive(Debug, Clone)]
+pub struct SessionQuery {
+    pub matching: SessionMatch,
+    pub sort: SessionSort,
+    /// The last row of the previous page.
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+/// How many sessions a search matches, and of how many people.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionCount {
+    pub sessions: i64,
+    pub users: i64,
+}
+
+/// A session as the account-wide list shows it: with its holder.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountSessionListing {
+    #[sqlx(flatten)]
+    pub listing: SessionListing,
+    pub user_name: String,
+    pub user_email: String,
+    pub user_role: Role,
+}
+
+/// What the search keys of a session row are made from.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct UnkeyedSession {
+    pub id: Uuid,
+    pub ip: String,
+    pub last_ip: String,
+    pub user_agent: String,
+    pub kind: SessionKind,
 }
 
 #[derive(Debug, Clone)]
@@ -208,17 +300,42 @@ pub struct NewAuditEvent {
 impl NewAuditEvent {
     /// The event written with each ended session.
     pub fn session_ended(session: &LoginSession, end: &SessionEnd) -> Self {
+        let mut details = serde_json::json!({
+            "reason": end.reason.as_str(),
+            "kind": session.kind.as_str(),
+            "ip": session.last_ip,
+        });
+        if let (Some(note), Some(details)) = (&end.note, details.as_object_mut()) {
+            details.insert("note".into(), note.clone().into());
+        }
         NewAuditEvent {
             account_id: session.account_id,
             actor_user_id: end.by,
             action: "session.ended",
             target_user_id: Some(session.user_id),
             session_id: Some(session.id),
-            details: serde_json::json!({
-                "reason": end.reason.as_str(),
-                "kind": session.kind.as_str(),
-                "ip": session.last_ip,
-            }),
+            details,
+            occurred_at: end.at,
+        }
+    }
+
+    /// The one event of a bulk end, beside each session's: what it matched and ended.
+    pub fn bulk_end(account_id: Uuid, end: &SessionEnd, summary: &serde_json::Value, ended: usize) -> Self {
+        let mut details = serde_json::json!({
+            "reason": end.reason.as_str(),
+            "note": end.note,
+            "ended": ended,
+        });
+        if let (Some(details), Some(summary)) = (details.as_object_mut(), summary.as_object()) {
+            details.extend(summary.clone());
+        }
+        NewAuditEvent {
+            account_id,
+            actor_user_id: end.by,
+            action: "sessions.bulk_ended",
+            target_user_id: None,
+            session_id: None,
+            details,
             occurred_at: end.at,
         }
     }

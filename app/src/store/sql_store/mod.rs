@@ -5,12 +5,17 @@
 mod accounts;
 mod sessions;
 
+#[cfg(feature = "testing")]
+pub(in crate::store) use sessions::device_label;
+
 use super::cache::{Lookup, SessionCache};
+use super::dialect::Value;
 use super::dialect::{args, Args, Dialect, Record};
-use super::types::{conflict, membership_error};
+use super::types::{conflict, membership_error, UnkeyedSession};
 use super::{
     sql, NewAuditEvent, NewUser, SessionContext, Store, StoreError, StoreResult, TokenHash, BULK_ROWS,
 };
+use crate::domain::search::ip_key;
 use crate::domain::Role;
 use crate::model::{Membership, User};
 use async_trait::async_trait;
@@ -99,6 +104,35 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(DB::execute(&mut *self.conn().await?, sql, args).await?)
     }
 
+    /// Fills the search keys of sessions written before migration 0004, a batch per
+    /// transaction. Idempotent, so nodes starting together may all run it.
+    async fn fill_search_keys(&self) -> StoreResult<()> {
+        const BATCH: i64 = 1000;
+        let mut filled = 0usize;
+        loop {
+            let rows: Vec<UnkeyedSession> = self.all(sql::UNKEYED_SESSIONS, args![BATCH]).await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut tx = self.pool.begin().await?;
+            for row in &rows {
+                let args = args![
+                    row.id,
+                    Value::Bytes(ip_key(&row.ip)),
+                    Value::Bytes(ip_key(&row.last_ip)),
+                    sessions::device_label(&row.user_agent, row.kind),
+                ];
+                DB::execute(&mut *tx, sql::SET_SESSION_KEYS, args).await?;
+            }
+            tx.commit().await?;
+            filled += rows.len();
+        }
+        if filled > 0 {
+            tracing::info!(sessions = filled, "filled the search keys of existing sessions");
+        }
+        Ok(())
+    }
+
     /// Drops every cached lookup; called after each committed write that could make
     /// one wrong (an end, a rotation, a settings change).
     fn invalidate(&self) {
@@ -137,7 +171,8 @@ impl<DB: Dialect> Store for SqlStore<DB> {
     }
 
     async fn migrate(&self) -> StoreResult<()> {
-        DB::migrate(&self.pool).await
+        DB::migrate(&self.pool).await?;
+        self.fill_search_keys().await
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -2,14 +2,18 @@
 //! check's lookups and the sweep.
 
 use super::{insert_audits, SqlStore};
+use crate::domain::device::describe;
+use crate::domain::search::ip_key;
 use crate::domain::{EndReason, SessionKind, SessionView};
 use crate::model::{LoginSession, SessionListing};
 use crate::store::cache::Lookup;
+use crate::store::dialect::Value;
 use crate::store::dialect::{args, Dialect};
 use crate::store::types::conflict;
 use crate::store::{
-    sql, Liveness, NewAuditEvent, NewSession, SessionContext, SessionEnd, SessionSelection, SessionStore,
-    StoreError, StoreResult, TokenHash, BULK_ROWS,
+    sql, AccountSessionListing, Liveness, NewAuditEvent, NewSession, SessionContext, SessionCount,
+    SessionEnd, SessionMatch, SessionQuery, SessionSelection, SessionStore, StoreError, StoreResult,
+    TokenHash, BULK_ROWS,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -29,6 +33,8 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             new.expires_at,
             &new.ip,
             &new.user_agent,
+            Value::Bytes(ip_key(&new.ip)),
+            device_label(&new.user_agent, new.kind),
         ];
         let created = DB::fetch_all(&mut *tx, sql::INSERT_SESSION, args).await;
         let session: LoginSession = created.map_err(conflict)?.pop().ok_or(StoreError::NotFound)?;
@@ -40,8 +46,12 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
 
     async fn touch_session(&self, id: Uuid, at: DateTime<Utc>, ip: &str) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        let touched: Option<(Uuid, Uuid)> =
-            DB::fetch_optional(&mut *tx, sql::TOUCH_SESSION, args![id, at, ip]).await?;
+        let touched: Option<(Uuid, Uuid)> = DB::fetch_optional(
+            &mut *tx,
+            sql::TOUCH_SESSION,
+            args![id, at, ip, Value::Bytes(ip_key(ip))],
+        )
+        .await?;
         let Some((account_id, user_id)) = touched else {
             return Ok(());
         };
@@ -108,6 +118,10 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                 };
                 ended = DB::fetch_all(&mut *tx, sql, args).await?;
             }
+            SessionSelection::Matching { matching, .. } => {
+                let (sql, args) = sql::end_matching(account_id, matching, end);
+                ended = DB::fetch_all(&mut *tx, &sql, args).await?;
+            }
             SessionSelection::Ids { ids, user_id } => {
                 for chunk in ids.chunks(BULK_ROWS) {
                     let (sql, args) = sql::end_by_ids(account_id, chunk, *user_id, end);
@@ -115,16 +129,38 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                 }
             }
         }
-        let events: Vec<_> = ended
+        let mut events: Vec<_> = ended
             .iter()
             .map(|s| NewAuditEvent::session_ended(s, end))
             .collect();
+        if let SessionSelection::Matching { summary, .. } = selection {
+            events.push(NewAuditEvent::bulk_end(account_id, end, summary, ended.len()));
+        }
         insert_audits(&mut tx, &events).await?;
         tx.commit().await?;
         if !ended.is_empty() {
             self.invalidate();
         }
         Ok(ended)
+    }
+
+    async fn search_sessions(
+        &self,
+        account_id: Uuid,
+        query: &SessionQuery,
+    ) -> StoreResult<Vec<AccountSessionListing>> {
+        let (sql, args) = sql::search_sessions(account_id, query);
+        self.all(&sql, args).await
+    }
+
+    async fn count_sessions(
+        &self,
+        account_id: Uuid,
+        matching: &SessionMatch,
+        users: bool,
+    ) -> StoreResult<SessionCount> {
+        let (sql, args) = sql::count_sessions(account_id, matching, users);
+        Ok(self.optional(&sql, args).await?.unwrap_or_default())
     }
 
     async fn session_by_token(
@@ -207,4 +243,11 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         let sessions = self.run(sql::PURGE_SESSIONS, args![ended_before]).await?;
         Ok(tokens + sessions)
     }
+}
+
+/// The readable device a session's list row shows, kept for the device filter:
+/// "Chrome on Windows 10 Desktop".
+pub(in crate::store) fn device_label(user_agent: &str, kind: SessionKind) -> String {
+    let device = describe(user_agent, kind == SessionKind::Cli);
+    format!("{} {}", device.summary(), device.kind.label())
 }
