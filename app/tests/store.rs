@@ -1269,6 +1269,9 @@ async fn keyset_pages_cover_every_match_once_and_counts_are_exact() {
     assert_eq!((c.sessions, c.users), (3, 1));
     let c = count(&[("state", "ended")]).await;
     assert_eq!((c.sessions, c.users), (1, 1));
+    let matching = SessionMatch::new(filter(&[("user", "ada")]), everything_live());
+    let sessions_only = i.store.count_sessions(i.acme, &matching, false).await.unwrap();
+    assert_eq!((sessions_only.sessions, sessions_only.users), (3, 0));
 }
 
 #[tokio::test]

@@ -114,6 +114,16 @@ pub struct SessionFilter {
     pub active: TimeRange,
 }
 
+impl SessionFilter {
+    /// Every session, active or ended.
+    pub fn any() -> Self {
+        SessionFilter {
+            state: SessionView::All,
+            ..SessionFilter::default()
+        }
+    }
+}
+
 impl FilterInput {
     /// The field's text.
     pub fn get(&self, field: FilterField) -> &str {

@@ -6,7 +6,7 @@ use super::end::{end_sessions, Selection};
 use super::liveness;
 use super::rows::session_row;
 use super::throttle::{confirm_recent_sign_in, must_reauthenticate};
-use crate::domain::search::{Cursor, FilterField, FilterInput, FilterProblem, SessionSort};
+use crate::domain::search::{Cursor, FilterField, FilterInput, FilterProblem, SessionFilter, SessionSort};
 use crate::domain::{EndReason, Role, SessionView};
 use crate::error::{AppError, FieldError};
 use crate::model::{AccountSessionRow, AccountSessionsPage, BulkOutcome, BulkPreview, BulkTarget, Caller};
@@ -141,8 +141,19 @@ async fn bulk_match(
                 format!("Select at most {MAX_PICKED} sessions, or end all matching sessions"),
             ));
         }
-        let unique: HashSet<Uuid> = ids.iter().copied().collect();
-        matching.ids = Some(unique.into_iter().collect());
+        let unique: Vec<Uuid> = ids.iter().copied().collect::<HashSet<_>>().into_iter().collect();
+        // Every id picked must be a session of this account: another account's are
+        // "not found", as everywhere, and nothing ends.
+        let mut picked = SessionMatch::new(SessionFilter::any(), matching.live);
+        picked.ids = Some(unique.clone());
+        let found = state
+            .store
+            .count_sessions(caller.account_id, &picked, false)
+            .await?;
+        if found.sessions != unique.len() as i64 {
+            return Err(AppError::NotFound);
+        }
+        matching.ids = Some(unique);
     }
     if !caller.role.can_end_sessions_of(Role::Owner) {
         matching.except_user = state.store.owner_of(caller.account_id).await?;

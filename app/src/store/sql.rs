@@ -427,7 +427,11 @@ pub fn search_sessions(account_id: Uuid, q: &SessionQuery) -> (String, Args) {
 pub fn count_sessions(account_id: Uuid, m: &SessionMatch, users: bool) -> (String, Args) {
     let mut args = Args::new();
     let conditions = matching(account_id, m, &mut args);
-    let users = if users { "COUNT(DISTINCT s.user_id)" } else { "0" };
+    let users = if users {
+        "COUNT(DISTINCT s.user_id)"
+    } else {
+        "CAST(0 AS BIGINT)"
+    };
     let sql =
         format!("SELECT COUNT(*) AS sessions, {users} AS users FROM login_sessions s WHERE {conditions}");
     (sql, args)

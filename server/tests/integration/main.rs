@@ -9,6 +9,7 @@
 
 mod support;
 
+mod account_sessions;
 mod admin;
 mod faults;
 mod hardening;
