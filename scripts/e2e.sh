@@ -38,7 +38,9 @@ start() {
     sleep 0.1
   done
 }
-start server "$BASE_URL" DATABASE_URL="$DATABASE_URL"
+# The main server trusts x-forwarded-for, so a test can give each browser its own
+# address (the account-wide search filters by it).
+start server "$BASE_URL" DATABASE_URL="$DATABASE_URL" TRUSTED_PROXY_HEADER=x-forwarded-for
 start reauth "$REAUTH_BASE_URL" DATABASE_URL="$REAUTH_DATABASE_URL" REAUTHENTICATE_AFTER_SECS=0
 
 status=0

@@ -243,8 +243,6 @@ pub struct AccountSessionsPage {
     pub total: i64,
     /// Where the next page starts; `None` on the last page.
     pub next_cursor: Option<String>,
-    /// Whether a bulk end asks for the password first.
-    pub reauthenticate: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -269,6 +267,8 @@ pub struct BulkPreview {
     pub includes_current: bool,
     /// When this was counted: the end includes no session that signed in later.
     pub as_of: DateTime<Utc>,
+    /// Whether the end asks for the caller's password (they signed in long ago).
+    pub password_required: bool,
 }
 
 /// What a bulk end did.

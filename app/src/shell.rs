@@ -1,5 +1,6 @@
 use crate::pages::{
-    ConsoleLayout, HomePage, NotFound, ProfilePage, SettingsPage, SignInPage, UserDetailsPage, UsersPage,
+    AccountSessionsPage, ConsoleLayout, HomePage, NotFound, ProfilePage, SettingsPage, SignInPage,
+    UserDetailsPage, UsersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("iam/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("iam/sessions") view=AccountSessionsPage ssr=SsrMode::Async />
                     <Route path=path!("iam/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("iam/users/:id") view=UserDetailsPage ssr=SsrMode::Async />
                 </ParentRoute>

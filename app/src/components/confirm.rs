@@ -14,6 +14,9 @@ pub fn ConfirmDialog(
     #[prop(into)] title: Signal<String>,
     #[prop(into)] confirm_label: Signal<String>,
     #[prop(into)] pending: Signal<bool>,
+    /// The confirm button waits (e.g. for a count the description needs); Cancel does not.
+    #[prop(into, optional)]
+    waiting: MaybeProp<bool>,
     /// Why the last attempt failed; shown in the dialog, which stays open.
     #[prop(into)]
     error: Signal<Option<String>>,
@@ -77,8 +80,8 @@ pub fn ConfirmDialog(
                 <button
                     type="button"
                     class="button button--danger"
-                    disabled=move || pending.get()
-                    aria-disabled=move || pending.get().to_string()
+                    disabled=move || pending.get() || waiting.get().unwrap_or(false)
+                    aria-disabled=move || (pending.get() || waiting.get().unwrap_or(false)).to_string()
                     on:click=move |_| on_confirm.run(())
                 >
                     {confirm_label}

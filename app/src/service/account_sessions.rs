@@ -109,7 +109,6 @@ pub async fn search(
         sessions,
         total,
         next_cursor,
-        reauthenticate: must_reauthenticate(state, caller),
         now,
     })
 }
@@ -177,6 +176,7 @@ pub async fn preview_bulk_end(
         owner_sessions_skipped: preview.2,
         includes_current,
         as_of: now,
+        password_required: must_reauthenticate(state, caller),
     })
 }
 

@@ -22,6 +22,8 @@ use leptos::prelude::*;
 use table::SessionsTable;
 use uuid::Uuid;
 
+pub use row::{end_menu, SessionCells};
+
 /// Whose sessions the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionScope {

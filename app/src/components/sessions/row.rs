@@ -31,28 +31,50 @@ pub fn SessionRowView(
     scope: SessionScope,
     target: RwSignal<Option<Target>>,
 ) -> impl IntoView {
-    let device = row.device.clone();
     let actions = (can_end && row.ended.is_none()).then(|| {
         let chosen = row.clone();
-        let end = MenuItem::run("End session", move || {
-            target.set(Some(Target::One(chosen.clone())))
-        });
-        view! {
-            <MenuButton
-                label=format!("Actions for session {}", row.short_description())
-                id=format!("session-{}", row.id)
-                items=vec![end.danger()]
-                align_end=true
-                class="overflow"
-            >
-                <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
-                    <circle cx="8" cy="3" r="1.5" fill="currentColor"></circle>
-                    <circle cx="8" cy="8" r="1.5" fill="currentColor"></circle>
-                    <circle cx="8" cy="13" r="1.5" fill="currentColor"></circle>
-                </svg>
-            </MenuButton>
-        }
+        end_menu(&row, "", move || target.set(Some(Target::One(chosen.clone()))))
     });
+    let badge = row.current.then_some(scope.current_badge());
+    view! {
+        <tr>
+            <SessionCells row now badge />
+            <td class="actions-cell">{actions}</td>
+        </tr>
+    }
+}
+
+/// The Actions menu of a session row, with its one item, "End session". `whose` ends
+/// the trigger's name where rows of several people share a table (" of Ada").
+pub fn end_menu(row: &SessionRow, whose: &str, end: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    let item = MenuItem::run("End session", end);
+    view! {
+        <MenuButton
+            label=format!("Actions for session {}{whose}", row.short_description())
+            id=format!("session-{}", row.id)
+            items=vec![item.danger()]
+            align_end=true
+            class="overflow"
+        >
+            <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+                <circle cx="8" cy="3" r="1.5" fill="currentColor"></circle>
+                <circle cx="8" cy="8" r="1.5" fill="currentColor"></circle>
+                <circle cx="8" cy="13" r="1.5" fill="currentColor"></circle>
+            </svg>
+        </MenuButton>
+    }
+}
+
+/// A session's cells, shared by every session table: device (with the "current"
+/// badge), address, credential, sign-in, last activity, and expiry or how it ended.
+#[component]
+pub fn SessionCells(
+    row: SessionRow,
+    now: DateTime<Utc>,
+    /// "This session" on the viewer's own, if they may see it.
+    badge: Option<&'static str>,
+) -> impl IntoView {
+    let device = row.device.clone();
     let expiry = match &row.ended {
         None => view! { <RelativeTime at=row.expires_at now /> }.into_any(),
         Some(ended) => view! {
@@ -65,36 +87,33 @@ pub fn SessionRowView(
     let first_ip = (row.first_ip != row.ip)
         .then(|| view! { <span class="muted">{format!(" (signed in from {})", row.first_ip)}</span> });
     view! {
-        <tr>
-            <td>
-                <span class="device">
-                    <svg
-                        class="device__icon"
-                        viewBox="0 0 24 24"
-                        width="20"
-                        height="20"
-                        aria-hidden="true"
-                        focusable="false"
-                    >
-                        <path fill="currentColor" d=device_icon(device.kind)></path>
-                    </svg>
-                    <span>
-                        <span class="device__name">{device.summary()}</span>
-                        <span class="device__kind">{device.kind.label()}</span>
-                    </span>
+        <td>
+            <span class="device">
+                <svg
+                    class="device__icon"
+                    viewBox="0 0 24 24"
+                    width="20"
+                    height="20"
+                    aria-hidden="true"
+                    focusable="false"
+                >
+                    <path fill="currentColor" d=device_icon(device.kind)></path>
+                </svg>
+                <span>
+                    <span class="device__name">{device.summary()}</span>
+                    <span class="device__kind">{device.kind.label()}</span>
                 </span>
-                {row.current.then(|| view! { <span class="badge">{scope.current_badge()}</span> })}
-            </td>
-            <td>{row.ip.clone()} {first_ip}</td>
-            <td>{row.kind.label()}</td>
-            <td>
-                <RelativeTime at=row.signed_in_at now />
-            </td>
-            <td>
-                <RelativeTime at=row.last_active_at now />
-            </td>
-            <td>{expiry}</td>
-            <td class="actions-cell">{actions}</td>
-        </tr>
+            </span>
+            {badge.map(|text| view! { <span class="badge">{text}</span> })}
+        </td>
+        <td>{row.ip.clone()} {first_ip}</td>
+        <td>{row.kind.label()}</td>
+        <td>
+            <RelativeTime at=row.signed_in_at now />
+        </td>
+        <td>
+            <RelativeTime at=row.last_active_at now />
+        </td>
+        <td>{expiry}</td>
     }
 }

@@ -1,7 +1,9 @@
+mod sessions;
 mod settings;
 mod user;
 mod users;
 
+pub use sessions::AccountSessionsPage;
 pub use settings::SettingsPage;
 pub use user::UserDetailsPage;
 pub use users::UsersPage;
@@ -47,7 +49,7 @@ pub fn LoadError(
 /// The top of an Access (IAM) section: breadcrumb, heading and the section tabs.
 #[component]
 pub fn IamHeading(
-    /// The section's name: "Users" or "Settings".
+    /// The section's name: "Users", "Sessions" or "Settings".
     title: &'static str,
 ) -> impl IntoView {
     view! {
@@ -63,7 +65,7 @@ pub fn IamHeading(
     }
 }
 
-/// The Access (IAM) sections: Users and Settings.
+/// The Access (IAM) sections: Users, Sessions and Settings.
 #[component]
 fn IamTabs(current: &'static str) -> impl IntoView {
     let tab = move |href: &'static str, key: &'static str, label: &'static str| {
@@ -76,7 +78,32 @@ fn IamTabs(current: &'static str) -> impl IntoView {
     view! {
         <nav class="tabs" aria-label="Access (IAM)">
             {tab("/iam/users", "Users", "Users")}
+            {tab("/iam/sessions", "Sessions", "Sessions")}
             {tab("/iam/settings", "Settings", "Settings")}
         </nav>
+    }
+}
+
+/// `path?key=value&…` with each value percent-encoded.
+pub(crate) fn query_href(path: &str, pairs: &[(&str, &str)]) -> String {
+    let encode = |value: &str| -> String {
+        value
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(key, value)| format!("{key}={}", encode(value)))
+        .collect();
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", query.join("&"))
     }
 }

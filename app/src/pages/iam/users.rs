@@ -8,23 +8,12 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
 fn page_href(search: &str, sort: UserSort, page: u32) -> String {
-    let mut href = format!("/iam/users?page={page}&sort={}", sort.as_str());
+    let page = page.to_string();
+    let mut pairs = vec![("page", page.as_str()), ("sort", sort.as_str())];
     if !search.is_empty() {
-        href.push_str("&q=");
-        href.push_str(&js_escape(search));
+        pairs.push(("q", search));
     }
-    href
-}
-
-/// Percent-encodes a query value.
-fn js_escape(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    super::query_href("/iam/users", &pairs)
 }
 
 /// Manage > Access (IAM) > Users: the account's users, searched, sorted and paged on the server.
