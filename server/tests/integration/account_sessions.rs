@@ -376,3 +376,41 @@ async fn picked_sessions_end_but_never_the_owners_for_an_administrator() {
     assert_eq!(w.app.me_status(&w.member).await, 401);
     assert!(w.app.is_active(&w.owner).await);
 }
+
+#[tokio::test]
+async fn a_bulk_end_from_a_session_signed_in_long_ago_asks_for_the_password() {
+    let w = world().await;
+    // Twenty minutes later the administrator's sign-in is past the re-authentication window
+    // (the sessions stay active: the default inactivity limit is longer).
+    w.app.clock.advance(Duration::minutes(20));
+    assert!(w.app.is_active(&w.admin).await);
+    let filter = json!({ "ip": "203.0.113.0/24" });
+    let (status, preview) = w
+        .end(&w.admin_bearer, json!({ "filter": filter, "dry_run": true }))
+        .await;
+    assert_eq!(
+        status, 401,
+        "the CLI's access token expired after ten minutes: {preview}"
+    );
+    let base = "target[filter][ip]=203.0.113.0%2F24&reason=Leak&include_current=false";
+    let (status, preview) = w
+        .app
+        .call(
+            &w.admin,
+            "account_sessions_preview_end",
+            "target[filter][ip]=203.0.113.0%2F24",
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(preview["password_required"], true);
+    let (status, refused) = w.app.call(&w.admin, "account_sessions_end", base).await;
+    assert_eq!(status, 422, "{refused}");
+    let wrong = format!("{base}&password=wrong+password");
+    assert_eq!(w.app.call(&w.admin, "account_sessions_end", &wrong).await.0, 422);
+    assert!(w.app.is_active(&w.member).await, "nothing ended");
+    let right = format!("{base}&password={}", PASSWORD.replace(' ', "+"));
+    let (status, outcome) = w.app.call(&w.admin, "account_sessions_end", &right).await;
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(outcome["ended"], 2, "the member's browser and CLI sessions");
+    assert_eq!(w.app.me_status(&w.member).await, 401);
+}
