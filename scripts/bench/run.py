@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from datetime import datetime, timedelta, timezone
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "target", "bench")
@@ -186,6 +187,65 @@ def staleness(seeded, admin_cookie, rounds=10):
     return {"ends": 2 * rounds, "requests_after_end": checked, "stale_successes": stale}
 
 
+def sign_in_from(email, password, ip):
+    """Signs in a browser reaching the server from `ip` (the bench server trusts x-forwarded-for)."""
+    body = urllib.parse.urlencode({"email": email, "password": password})
+    status, headers, data = request("POST", "/api/sign_in", body, {"x-forwarded-for": ip})
+    if status != 200:
+        sys.exit(f"sign-in of {email} failed: {status} {data[:200]!r}")
+    return next(v.split(";", 1)[0] for n, v in headers if n.lower() == "set-cookie" and v.startswith("sc_session="))
+
+
+def account_sessions(seeded, admin):
+    """Manage > Access (IAM) > Sessions at scale: a filtered page per kind of filter, the
+    exact count of a filter that matches about 100 k sessions, and a bulk end of about
+    10 k sessions with revocation staleness measured while it runs."""
+    r = {}
+    as_admin = {"AUTH_HEADER": "cookie", "AUTH_VALUE": admin}
+    hour_ago = datetime.now(timezone.utc) - timedelta(hours=10)
+    window = urllib.parse.urlencode({"signed_in_after": hour_ago.isoformat(timespec="seconds"),
+                                     "signed_in_before": (hour_ago + timedelta(hours=1)).isoformat(timespec="seconds")})
+    cases = [
+        ("search_cidr", "by CIDR 203.0.113.0/28", "ip=203.0.113.0%2F28"),
+        ("search_user", "by user, partial (user0004)", "user=user0004"),
+        ("search_device", "by device text (firefox)", "device=firefox"),
+        ("search_time", "by time range (one hour of sign-ins)", window),
+        ("search_count_100k", "all states by CIDR 203.0.113.0/26: exact count", "state=all&ip=203.0.113.0%2F26"),
+    ]
+    for key, name, query in cases:
+        path = f"/api/v1/account/sessions?{query}"
+        status, _, body = request("GET", path, headers={"cookie": admin})
+        if status != 200:
+            sys.exit(f"{path}: {status} {body[:200]!r}")
+        matches = json.loads(body)["total"]
+        r[key] = {**wrk(f"account sessions {name}, {matches} match", path, as_admin, 1), "matches": matches}
+
+    # The bulk end: a victim signed in from the range is hammered while it runs.
+    victim = sign_in_from(f"user00123@bench.test", seeded["password"], "192.0.2.9")
+    target = urllib.parse.urlencode({"target[filter][ip]": "192.0.2.0/27"})
+    status, _, body = request("POST", "/api/account_sessions_preview_end", target, {"cookie": admin})
+    preview = json.loads(body)
+    timing = {}
+
+    def end():
+        body = target + "&" + urllib.parse.urlencode(
+            {"reason": "bench: leaked range", "include_current": "false", "as_of": preview["as_of"]})
+        started = time.monotonic()
+        status, _, data = request("POST", "/api/account_sessions_end", body, {"cookie": admin})
+        timing["seconds"] = time.monotonic() - started
+        timing["status"] = status
+        timing["outcome"] = json.loads(data)
+
+    stale, checked, _ = staleness_round({"cookie": victim}, end)
+    outcome = timing["outcome"]
+    log(f"bulk end: {outcome.get('ended')} sessions of {outcome.get('users')} users in {timing['seconds']:.2f} s "
+        f"(previewed {preview['sessions']}); {stale} of {checked} requests after it succeeded")
+    r["bulk_end"] = {"seconds": timing["seconds"], "status": timing["status"], "ended": outcome.get("ended"),
+                     "users": outcome.get("users"), "previewed": preview["sessions"],
+                     "stale_successes": stale, "requests_after_end": checked}
+    return r
+
+
 def memory(pid):
     with open(f"/proc/{pid}/status") as status:
         fields = dict(line.split(":", 1) for line in status)
@@ -214,7 +274,10 @@ def main():
     with open(os.path.join(OUT, "seeded.json")) as f:
         seeded = json.load(f)
 
-    server = subprocess.Popen([SERVER, "serve", "--listen", f"{HOST}:{PORT}"], env=env)
+    # Trusting x-forwarded-for lets the bench give a browser its own address (the
+    # account-wide search filters by it); nothing else sends the header.
+    server_env = {**env, "TRUSTED_PROXY_HEADER": "x-forwarded-for"}
+    server = subprocess.Popen([SERVER, "serve", "--listen", f"{HOST}:{PORT}"], env=server_env)
     try:
         for _ in range(200):
             try:
@@ -261,6 +324,7 @@ def run(seeded, pid):
                           {"METHOD": "POST", "BODY": "search=&sort=last_active&page=1", "AUTH_HEADER": "cookie",
                            "AUTH_VALUE": admin}, 1)
     r["staleness"] = staleness(seeded, admin)
+    r.update(account_sessions(seeded, admin))
     sign_in_body = urllib.parse.urlencode(
         {"grant_type": "password", "username": "user00007@bench.test", "password": seeded["password"]})
     r["sign_in"] = wrk("sign-in (password grant)", "/api/v1/auth/token", {"METHOD": "POST", "BODY": sign_in_body}, 4)
@@ -291,6 +355,13 @@ def print_table(r):
         ("users page, by last activity", r["users_page"], ""),
         ("sign-in, password grant", r["sign_in"], r["seeded"]["password_hash"]),
     ]
+    for key, name in [("search_cidr", "account sessions page, by CIDR"), ("search_user", "account sessions page, by user"),
+                      ("search_device", "account sessions page, by device text"),
+                      ("search_time", "account sessions page, by time range")]:
+        rows.append((name, r[key], f"{r[key]['matches']:,} match; p95 {ms(r[key]['p95_us'])} ms (goal < 20)"))
+    c = r["search_count_100k"]
+    rows.append(("account sessions page with exact count", c,
+                 f"{c['matches']:,} match; p95 {ms(c['p95_us'])} ms (goal < 50)"))
     seeded = r["seeded"]
     print()
     print(f"Session Console benchmark: {r['backend']}, {seeded['sessions']:,} sessions, "
@@ -305,6 +376,10 @@ def print_table(r):
     s = r["staleness"]
     print(f"| revocation staleness | 4 | | | | | | {s['stale_successes']} of {s['requests_after_end']} requests "
           f"after {s['ends']} ends succeeded (goal 0) |")
+    b = r["bulk_end"]
+    print(f"| bulk end by CIDR 192.0.2.0/27 | 1 | | | | | | {b['ended']:,} sessions of {b['users']:,} users ended "
+          f"in {b['seconds']:.2f} s (goal < 2 s); {b['stale_successes']} of {b['requests_after_end']} requests "
+          f"after it succeeded (goal 0) |")
     print(f"| peak resident memory | | | | | | | {r['memory']['peak_rss_mb']:.1f} MB (goal < 64) |")
     print()
 

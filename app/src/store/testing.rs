@@ -10,8 +10,8 @@
 )]
 
 use super::dialect::{args, Dialect, Value};
-use super::sql_store::device_label;
 use super::sql_store::SqlStore;
+use super::sql_store::{device_label, new_session_args};
 use super::{sql, NewAuditEvent, NewSession, NewUser, Store, StoreResult, TokenHash};
 use super::{types::conflict, BULK_ROWS};
 use crate::domain::search::ip_key;
@@ -171,18 +171,7 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
     }
 
     async fn insert_unkeyed_session(&self, new: &NewSession) -> StoreResult<()> {
-        let args = args![
-            new.id,
-            &new.token_hash,
-            new.account_id,
-            new.user_id,
-            new.kind,
-            new.created_at,
-            new.expires_at,
-            &new.ip,
-            &new.user_agent,
-        ];
-        self.run(UNKEYED_INSERT, args).await?;
+        self.run(UNKEYED_INSERT, new_session_args(new)).await?;
         Ok(())
     }
 

@@ -23,6 +23,7 @@ use table::SessionsTable;
 use uuid::Uuid;
 
 pub use row::{end_menu, SessionCells};
+pub use table::SessionHeadCells;
 
 /// Whose sessions the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

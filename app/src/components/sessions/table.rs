@@ -44,21 +44,26 @@ pub fn SessionsTable(
         <SessionsToolbar list scope showing target />
         <DataTable
             caption=format!("{} sessions of {user_name}", showing.label())
-            head=view! {
-                <th scope="col">"Device"</th>
-                <th scope="col">"IP address"</th>
-                <th scope="col">"Credential"</th>
-                <th scope="col">"Signed in"</th>
-                <th scope="col">"Last active"</th>
-                <th scope="col">{expires_heading}</th>
-                <th scope="col">
-                    <span class="visually-hidden">"Actions"</span>
-                </th>
-            }
-                .into_any()
+            head=view! { <SessionHeadCells expires_heading /> }.into_any()
         >
             {rows}
         </DataTable>
     }
     .into_any()
+}
+
+/// The header cells over [`super::SessionCells`] and the Actions column.
+#[component]
+pub fn SessionHeadCells(expires_heading: &'static str) -> impl IntoView {
+    view! {
+        <th scope="col">"Device"</th>
+        <th scope="col">"IP address"</th>
+        <th scope="col">"Credential"</th>
+        <th scope="col">"Signed in"</th>
+        <th scope="col">"Last active"</th>
+        <th scope="col">{expires_heading}</th>
+        <th scope="col">
+            <span class="visually-hidden">"Actions"</span>
+        </th>
+    }
 }

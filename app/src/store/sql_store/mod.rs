@@ -6,7 +6,7 @@ mod accounts;
 mod sessions;
 
 #[cfg(feature = "testing")]
-pub(in crate::store) use sessions::device_label;
+pub(in crate::store) use sessions::{device_label, new_session_args};
 
 use super::cache::{Lookup, SessionCache};
 use super::dialect::Value;

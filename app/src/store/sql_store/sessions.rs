@@ -8,7 +8,7 @@ use crate::domain::{EndReason, SessionKind, SessionView};
 use crate::model::{LoginSession, SessionListing};
 use crate::store::cache::Lookup;
 use crate::store::dialect::Value;
-use crate::store::dialect::{args, Dialect};
+use crate::store::dialect::{args, Args, Dialect};
 use crate::store::types::conflict;
 use crate::store::{
     sql, AccountSessionListing, Liveness, NewAuditEvent, NewSession, SessionContext, SessionCount,
@@ -23,19 +23,11 @@ use uuid::Uuid;
 impl<DB: Dialect> SessionStore for SqlStore<DB> {
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession> {
         let mut tx = self.pool.begin().await?;
-        let args = args![
-            new.id,
-            &new.token_hash,
-            new.account_id,
-            new.user_id,
-            new.kind,
-            new.created_at,
-            new.expires_at,
-            &new.ip,
-            &new.user_agent,
+        let mut args = new_session_args(new);
+        args.extend(args![
             Value::Bytes(ip_key(&new.ip)),
-            device_label(&new.user_agent, new.kind),
-        ];
+            device_label(&new.user_agent, new.kind)
+        ]);
         let created = DB::fetch_all(&mut *tx, sql::INSERT_SESSION, args).await;
         let session: LoginSession = created.map_err(conflict)?.pop().ok_or(StoreError::NotFound)?;
         let args = args![new.account_id, new.user_id, new.created_at];
@@ -250,4 +242,19 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
 pub(in crate::store) fn device_label(user_agent: &str, kind: SessionKind) -> String {
     let device = describe(user_agent, kind == SessionKind::Cli);
     format!("{} {}", device.summary(), device.kind.label())
+}
+
+/// A new session's columns as every insert binds them first.
+pub(in crate::store) fn new_session_args(new: &NewSession) -> Args {
+    args![
+        new.id,
+        &new.token_hash,
+        new.account_id,
+        new.user_id,
+        new.kind,
+        new.created_at,
+        new.expires_at,
+        &new.ip,
+        &new.user_agent,
+    ]
 }

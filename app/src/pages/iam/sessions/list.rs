@@ -2,7 +2,7 @@
 //! checkbox and an Actions menu per row, and the links to the next and first pages.
 
 use super::{Picked, Request};
-use crate::components::sessions::{end_menu, SessionCells};
+use crate::components::sessions::{end_menu, SessionCells, SessionHeadCells};
 use crate::components::DataTable;
 use crate::model::{AccountSessionRow, AccountSessionsPage, BulkTarget};
 use leptos::prelude::*;
@@ -160,15 +160,7 @@ pub fn SessionsList(
                     />
                 </th>
                 <th scope="col">"User"</th>
-                <th scope="col">"Device"</th>
-                <th scope="col">"IP address"</th>
-                <th scope="col">"Credential"</th>
-                <th scope="col">"Signed in"</th>
-                <th scope="col">"Last active"</th>
-                <th scope="col">"Expires / ended"</th>
-                <th scope="col">
-                    <span class="visually-hidden">"Actions"</span>
-                </th>
+                <SessionHeadCells expires_heading="Expires / ended" />
             }
                 .into_any()
         >
