@@ -1184,9 +1184,14 @@ async fn account_sessions_are_found_by_every_filter() {
         i.find(&all(&[("user", "%")])).await.is_empty(),
         "wildcards are text"
     );
-    // Devices by what the list shows or by the user agent.
+    // Devices by what the list shows: browser, operating system, kind.
     assert_eq!(i.find(&all(&[("device", "windows")])).await, [i.s3]);
-    assert_eq!(i.find(&all(&[("device", "mac os x")])).await, [i.s4]);
+    assert_eq!(i.find(&all(&[("device", "safari")])).await, [i.s4]);
+    assert_eq!(
+        i.find(&all(&[("device", "desktop")])).await.len(),
+        5,
+        "the kind is part of the label"
+    );
     assert_eq!(i.find(&all(&[("device", "command line")])).await, [i.s2]);
     // Credential and state.
     assert_eq!(i.find(&all(&[("credential", "cli")])).await, [i.s2]);

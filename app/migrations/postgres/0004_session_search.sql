@@ -1,15 +1,23 @@
 -- The account-wide session search. Addresses are kept a second time as range keys (a
 -- family byte, then the address's bytes: see domain/search.rs) so a CIDR range is an
--- index range; `device` holds the readable device ("Chrome on Windows 10 Desktop") the
--- list shows, so the device filter finds what people see. The server fills all three
--- for rows written before this migration (store::backfill) when it starts.
+-- index range; `device` holds the readable device the list shows ("Chrome on Windows 10
+-- Desktop"), so the device filter finds what people see. The server fills all three for
+-- rows written before this migration (the store's backfill) when it starts.
 ALTER TABLE login_sessions ADD COLUMN ip_key BYTEA;
 ALTER TABLE login_sessions ADD COLUMN last_ip_key BYTEA;
 ALTER TABLE login_sessions ADD COLUMN device TEXT;
 
-CREATE INDEX login_sessions_by_ip ON login_sessions (account_id, ip_key);
-CREATE INDEX login_sessions_by_last_ip ON login_sessions (account_id, last_ip_key);
--- Keyset pages of an account's sessions, newest first, by sign-in or by last activity.
+-- Every device label ever seen: few, so a text search over them is cheap and turns the
+-- device filter into index lookups by label.
+CREATE TABLE device_labels (label TEXT PRIMARY KEY);
+
+-- Each filter's index carries the columns that tell active sessions from ended ones,
+-- so the exact count of matches is read from the index alone.
+CREATE INDEX login_sessions_by_ip ON login_sessions (account_id, ip_key, ended_at, last_active_at, created_at);
+CREATE INDEX login_sessions_by_last_ip ON login_sessions (account_id, last_ip_key, ended_at, last_active_at, created_at);
+CREATE INDEX login_sessions_by_device ON login_sessions (account_id, device, ended_at, last_active_at, created_at);
+-- Keyset pages, newest first, by sign-in or by last activity, and time-range filters.
+-- Narrow on purpose: ending a session does not rewrite their entries.
 CREATE INDEX login_sessions_account_signed_in ON login_sessions (account_id, created_at, id);
 CREATE INDEX login_sessions_account_last_active ON login_sessions (account_id, last_active_at, id);
 -- Rows the backfill has yet to fill.

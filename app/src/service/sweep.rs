@@ -1,5 +1,6 @@
-//! The sweep: records sessions that expired without a request noticing, and deletes
-//! sessions ended longer ago than the retention period.
+//! The sweep: records sessions that expired without a request noticing, deletes
+//! sessions ended longer ago than the retention period, and refreshes the planner's
+//! statistics.
 
 use super::end::{end_sessions, Selection};
 use super::liveness;
@@ -45,5 +46,7 @@ pub async fn sweep(state: &AppState, retention: Duration, max_ends: u64) -> Resu
         }
     }
     let purged = state.store.purge(now - retention, now).await?;
+    // The account-wide search's plans follow the data's shape as it grows.
+    state.store.refresh_statistics().await?;
     Ok(recorded + purged)
 }

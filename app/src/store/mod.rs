@@ -39,6 +39,9 @@ pub trait Store: AccountStore + SessionStore {
 
     /// Whether the database answers now (for readiness probes).
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Brings the query planner's statistics up to date with the data (the sweep runs it).
+    async fn refresh_statistics(&self) -> StoreResult<()>;
 }
 
 /// Accounts, people, memberships, the account's limits and the sign-in throttle.

@@ -2,7 +2,7 @@
 //! NULL-safe comparison) the two versions stand side by side, named for their backend.
 //! Placeholders are `$n` on both: SQLite accepts them too.
 
-use super::dialect::{args, Args, Value};
+use super::dialect::{args, Args, Dialect, Value};
 use super::{NewAuditEvent, SessionEnd, SessionMatch, SessionQuery};
 use crate::domain::search::{key_range, SessionSort};
 use crate::domain::SessionView;
@@ -202,6 +202,8 @@ pub const UNKEYED_SESSIONS: &str = "SELECT id, ip, last_ip, user_agent, kind FRO
      WHERE ip_key IS NULL LIMIT $1";
 pub const SET_SESSION_KEYS: &str =
     "UPDATE login_sessions SET ip_key = $2, last_ip_key = $3, device = $4 WHERE id = $1";
+pub const ADD_DEVICE_LABEL: &str =
+    "INSERT INTO device_labels (label) VALUES ($1) ON CONFLICT (label) DO NOTHING";
 
 // The sweep.
 
@@ -325,17 +327,17 @@ fn bind(args: &mut Args, value: impl Into<Value>) -> String {
 
 /// The WHERE clause of a search over `login_sessions s`, binding its arguments after
 /// those already in `args`. The account always comes first.
-fn matching(account_id: Uuid, m: &SessionMatch, args: &mut Args) -> String {
+fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, args: &mut Args) -> String {
     let account = bind(args, account_id);
     let mut and = vec![format!("s.account_id = {account}")];
     let f = &m.filter;
     if let Some(user) = &f.user {
         let p = bind(args, super::types::like_pattern(user));
-        and.push(format!(
+        and.push(DB::selective(format!(
             "s.user_id IN (SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
              WHERE m.account_id = {account} \
                AND (LOWER(u.display_name) LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\'))"
-        ));
+        )));
     }
     if let Some(net) = &f.ip {
         let (lo, hi) = key_range(net);
@@ -347,7 +349,7 @@ fn matching(account_id: Uuid, m: &SessionMatch, args: &mut Args) -> String {
     if let Some(device) = &f.device {
         let p = bind(args, super::types::like_pattern(device));
         and.push(format!(
-            "(LOWER(s.device) LIKE {p} ESCAPE '\\' OR LOWER(s.user_agent) LIKE {p} ESCAPE '\\')"
+            "s.device IN (SELECT label FROM device_labels WHERE LOWER(label) LIKE {p} ESCAPE '\\')"
         ));
     }
     if let Some(kind) = f.credential {
@@ -398,9 +400,9 @@ fn matching(account_id: Uuid, m: &SessionMatch, args: &mut Args) -> String {
 }
 
 /// One keyset page of an account's sessions with their holders, newest first.
-pub fn search_sessions(account_id: Uuid, q: &SessionQuery) -> (String, Args) {
+pub fn search_sessions<DB: Dialect>(account_id: Uuid, q: &SessionQuery) -> (String, Args) {
     let mut args = Args::new();
-    let mut conditions = matching(account_id, &q.matching, &mut args);
+    let mut conditions = matching::<DB>(account_id, &q.matching, &mut args);
     let key = match q.sort {
         SessionSort::SignedIn => "s.created_at",
         SessionSort::LastActive => "s.last_active_at",
@@ -410,23 +412,27 @@ pub fn search_sessions(account_id: Uuid, q: &SessionQuery) -> (String, Args) {
         conditions.push_str(&format!(" AND ({key}, s.id) < ({at}, {id})"));
     }
     let limit = bind(&mut args, q.limit);
+    let page_key = key.replace("s.", "page.");
+    // The page is chosen from the sessions alone, then joined to its holders: the
+    // planner picks the filter's index without the joins to reorder.
     let sql = format!(
-        "SELECT s.id, s.account_id, s.user_id, s.kind, s.created_at, s.last_active_at, \
-         s.expires_at, s.ip, s.last_ip, s.user_agent, s.ended_at, s.ended_by, s.end_reason, \
+        "SELECT page.id, page.account_id, page.user_id, page.kind, page.created_at, page.last_active_at, \
+         page.expires_at, page.ip, page.last_ip, page.user_agent, page.ended_at, page.ended_by, page.end_reason, \
          e.display_name AS ended_by_name, u.display_name AS user_name, u.email AS user_email, \
          m.role AS user_role \
-         FROM login_sessions s \
-         JOIN memberships m ON m.account_id = s.account_id AND m.user_id = s.user_id \
-         JOIN users u ON u.id = s.user_id LEFT JOIN users e ON e.id = s.ended_by \
-         WHERE {conditions} ORDER BY {key} DESC, s.id DESC LIMIT {limit}"
+         FROM (SELECT s.* FROM login_sessions s WHERE {conditions} \
+               ORDER BY {key} DESC, s.id DESC LIMIT {limit}) page \
+         JOIN memberships m ON m.account_id = page.account_id AND m.user_id = page.user_id \
+         JOIN users u ON u.id = page.user_id LEFT JOIN users e ON e.id = page.ended_by \
+         ORDER BY {page_key} DESC, page.id DESC"
     );
     (sql, args)
 }
 
 /// How many sessions a search matches and, with `users`, of how many people.
-pub fn count_sessions(account_id: Uuid, m: &SessionMatch, users: bool) -> (String, Args) {
+pub fn count_sessions<DB: Dialect>(account_id: Uuid, m: &SessionMatch, users: bool) -> (String, Args) {
     let mut args = Args::new();
-    let conditions = matching(account_id, m, &mut args);
+    let conditions = matching::<DB>(account_id, m, &mut args);
     let users = if users {
         "COUNT(DISTINCT s.user_id)"
     } else {
@@ -438,9 +444,9 @@ pub fn count_sessions(account_id: Uuid, m: &SessionMatch, users: bool) -> (Strin
 }
 
 /// Ends every session a search matches that has not ended yet.
-pub fn end_matching(account_id: Uuid, m: &SessionMatch, end: &SessionEnd) -> (String, Args) {
+pub fn end_matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, end: &SessionEnd) -> (String, Args) {
     let mut args = args![end.at, end.by, end.reason];
-    let conditions = matching(account_id, m, &mut args);
+    let conditions = matching::<DB>(account_id, m, &mut args);
     let sql = format!(
         concat!(
             "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \

@@ -128,6 +128,8 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
     async fn insert_sessions_bulk(&self, sessions: &[SeedSession]) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await?;
         let mut inserted = 0;
+        // Seeds reuse a few user agents: parse each once, not once per row.
+        let mut labels = std::collections::HashMap::new();
         for chunk in sessions.chunks(BULK_ROWS) {
             let sql = insert_rows(
                 "login_sessions (id, token_hash, account_id, user_id, kind, created_at, last_active_at, \
@@ -157,11 +159,17 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
                         s.end_reason,
                         Value::Bytes(ip_key(&s.ip)),
                         Value::Bytes(ip_key(&s.last_ip)),
-                        device_label(&s.user_agent, s.kind),
+                        labels
+                            .entry((s.user_agent.clone(), s.kind))
+                            .or_insert_with(|| device_label(&s.user_agent, s.kind))
+                            .clone(),
                     ]
                 })
                 .collect();
             inserted += DB::execute(&mut *tx, &sql, args).await.map_err(conflict)?;
+        }
+        for label in labels.into_values() {
+            DB::execute(&mut *tx, sql::ADD_DEVICE_LABEL, args![label]).await?;
         }
         for account_id in accounts_of(sessions) {
             DB::execute(&mut *tx, MEMBERS_LAST_ACTIVE, args![account_id]).await?;

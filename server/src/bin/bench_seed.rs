@@ -273,7 +273,8 @@ async fn main() -> anyhow::Result<()> {
     for id in pool_cli {
         let (token, token_hash) = new_token()?;
         store
-            .add_access_token(id, &token_hash, now + Duration::minutes(10))
+            // Valid for the whole run, however long seeding takes (the product issues 10 minutes).
+            .add_access_token(id, &token_hash, now + Duration::hours(3))
             .await?;
         writeln!(bearers, "{token}")?;
     }

@@ -116,11 +116,13 @@ impl<DB: Dialect> SqlStore<DB> {
             }
             let mut tx = self.pool.begin().await?;
             for row in &rows {
+                let label = sessions::device_label(&row.user_agent, row.kind);
+                DB::execute(&mut *tx, sql::ADD_DEVICE_LABEL, args![&label]).await?;
                 let args = args![
                     row.id,
                     Value::Bytes(ip_key(&row.ip)),
                     Value::Bytes(ip_key(&row.last_ip)),
-                    sessions::device_label(&row.user_agent, row.kind),
+                    label,
                 ];
                 DB::execute(&mut *tx, sql::SET_SESSION_KEYS, args).await?;
             }
@@ -172,7 +174,15 @@ impl<DB: Dialect> Store for SqlStore<DB> {
 
     async fn migrate(&self) -> StoreResult<()> {
         DB::migrate(&self.pool).await?;
-        self.fill_search_keys().await
+        self.fill_search_keys().await?;
+        self.refresh_statistics().await
+    }
+
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        if let Some(statement) = DB::REFRESH_STATISTICS {
+            self.run(statement, args![]).await?;
+        }
+        Ok(())
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -23,11 +23,10 @@ use uuid::Uuid;
 impl<DB: Dialect> SessionStore for SqlStore<DB> {
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession> {
         let mut tx = self.pool.begin().await?;
+        let label = device_label(&new.user_agent, new.kind);
+        DB::execute(&mut *tx, sql::ADD_DEVICE_LABEL, args![&label]).await?;
         let mut args = new_session_args(new);
-        args.extend(args![
-            Value::Bytes(ip_key(&new.ip)),
-            device_label(&new.user_agent, new.kind)
-        ]);
+        args.extend(args![Value::Bytes(ip_key(&new.ip)), label]);
         let created = DB::fetch_all(&mut *tx, sql::INSERT_SESSION, args).await;
         let session: LoginSession = created.map_err(conflict)?.pop().ok_or(StoreError::NotFound)?;
         let args = args![new.account_id, new.user_id, new.created_at];
@@ -111,7 +110,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                 ended = DB::fetch_all(&mut *tx, sql, args).await?;
             }
             SessionSelection::Matching { matching, .. } => {
-                let (sql, args) = sql::end_matching(account_id, matching, end);
+                let (sql, args) = sql::end_matching::<DB>(account_id, matching, end);
                 ended = DB::fetch_all(&mut *tx, &sql, args).await?;
             }
             SessionSelection::Ids { ids, user_id } => {
@@ -141,7 +140,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         account_id: Uuid,
         query: &SessionQuery,
     ) -> StoreResult<Vec<AccountSessionListing>> {
-        let (sql, args) = sql::search_sessions(account_id, query);
+        let (sql, args) = sql::search_sessions::<DB>(account_id, query);
         self.all(&sql, args).await
     }
 
@@ -151,7 +150,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         matching: &SessionMatch,
         users: bool,
     ) -> StoreResult<SessionCount> {
-        let (sql, args) = sql::count_sessions(account_id, matching, users);
+        let (sql, args) = sql::count_sessions::<DB>(account_id, matching, users);
         Ok(self.optional(&sql, args).await?.unwrap_or_default())
     }
 
