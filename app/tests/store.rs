@@ -1009,6 +1009,7 @@ fn search_all(filter: SessionFilter) -> SessionQuery {
         sort: SessionSort::SignedIn,
         after: None,
         limit: 100,
+        many_matches: false,
     }
 }
 
@@ -1233,9 +1234,15 @@ async fn account_sessions_are_found_by_every_filter() {
 #[tokio::test]
 async fn keyset_pages_cover_every_match_once_and_counts_are_exact() {
     let i = incident().await;
-    for sort in [SessionSort::SignedIn, SessionSort::LastActive] {
+    for (sort, many_matches) in [
+        (SessionSort::SignedIn, false),
+        (SessionSort::LastActive, false),
+        (SessionSort::SignedIn, true),
+        (SessionSort::LastActive, true),
+    ] {
         let mut query = search_all(filter(&[("state", "all")]));
         query.sort = sort;
+        query.many_matches = many_matches;
         let whole = ids(&i.store.search_sessions(i.acme, &query).await.unwrap());
         assert_eq!(whole.len(), 6);
         query.limit = 2;

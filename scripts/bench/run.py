@@ -236,7 +236,10 @@ def account_sessions(seeded, admin):
         timing["status"] = status
         timing["outcome"] = json.loads(data)
 
+    rss_before = memory(SERVER_PID)["rss_mb"] if SERVER_PID else None
     stale, checked, _ = staleness_round({"cookie": victim}, end)
+    if SERVER_PID:
+        log(f"resident memory {rss_before:.1f} MB before the bulk end, {memory(SERVER_PID)['rss_mb']:.1f} MB after")
     outcome = timing["outcome"]
     log(f"bulk end: {outcome.get('ended')} sessions of {outcome.get('users')} users in {timing['seconds']:.2f} s "
         f"(previewed {preview['sessions']}); {stale} of {checked} requests after it succeeded")

@@ -21,6 +21,9 @@ pub const MAX_PAGE_SIZE: i64 = 200;
 /// Rows a person can pick by hand: more than any page shows.
 pub const MAX_PICKED: usize = 500;
 pub const MAX_REASON_CHARS: usize = 500;
+/// Past this many matches, a page is found by walking the sort order (see
+/// `SessionQuery::many_matches`); measured with `make bench`, see docs/performance.md.
+const MANY_MATCHES: i64 = 10_000;
 
 /// The one error for refused filter fields, each at its field.
 pub fn invalid(problems: Vec<FilterProblem>) -> AppError {
@@ -83,6 +86,7 @@ pub async fn search(
         after,
         // One more than shown tells whether another page follows.
         limit: limit + 1,
+        many_matches: total > MANY_MATCHES,
     };
     let mut found = state.store.search_sessions(caller.account_id, &query).await?;
     let more = found.len() as i64 > limit;

@@ -144,6 +144,13 @@ pub trait Dialect: Database {
         condition
     }
 
+    /// Makes a query walk `index` (the sort order's) instead of the one its planner
+    /// would pick: for a search that matches so many rows that reading them in order
+    /// finds a page sooner than collecting and sorting them all. Nothing by default.
+    fn walk_index(_index: &str) -> String {
+        String::new()
+    }
+
     fn migrate(pool: &Pool<Self>) -> BoxFuture<'_, StoreResult<()>>;
 
     /// Applies the migrations found in `dir` (tests of upgrades).

@@ -403,9 +403,14 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, args: &mut Args) ->
 pub fn search_sessions<DB: Dialect>(account_id: Uuid, q: &SessionQuery) -> (String, Args) {
     let mut args = Args::new();
     let mut conditions = matching::<DB>(account_id, &q.matching, &mut args);
-    let key = match q.sort {
-        SessionSort::SignedIn => "s.created_at",
-        SessionSort::LastActive => "s.last_active_at",
+    let (key, index) = match q.sort {
+        SessionSort::SignedIn => ("s.created_at", "login_sessions_account_signed_in"),
+        SessionSort::LastActive => ("s.last_active_at", "login_sessions_account_last_active"),
+    };
+    let walk = if q.many_matches {
+        DB::walk_index(index)
+    } else {
+        String::new()
     };
     if let Some(cursor) = q.after {
         let (at, id) = (bind(&mut args, cursor.at), bind(&mut args, cursor.id));
@@ -420,7 +425,7 @@ pub fn search_sessions<DB: Dialect>(account_id: Uuid, q: &SessionQuery) -> (Stri
          page.expires_at, page.ip, page.last_ip, page.user_agent, page.ended_at, page.ended_by, page.end_reason, \
          e.display_name AS ended_by_name, u.display_name AS user_name, u.email AS user_email, \
          m.role AS user_role \
-         FROM (SELECT s.* FROM login_sessions s WHERE {conditions} \
+         FROM (SELECT s.* FROM login_sessions s{walk} WHERE {conditions} \
                ORDER BY {key} DESC, s.id DESC LIMIT {limit}) page \
          JOIN memberships m ON m.account_id = page.account_id AND m.user_id = page.user_id \
          JOIN users u ON u.id = page.user_id LEFT JOIN users e ON e.id = page.ended_by \

@@ -83,6 +83,10 @@ impl Dialect for Sqlite {
         format!("likelihood({condition}, 0.001)")
     }
 
+    fn walk_index(index: &str) -> String {
+        format!(" INDEXED BY {index}")
+    }
+
     fn migrate(pool: &Pool<Self>) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move { Ok(MIGRATOR.run(pool).await?) })
     }

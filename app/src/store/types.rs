@@ -198,6 +198,10 @@ pub struct SessionQuery {
     /// The last row of the previous page.
     pub after: Option<Cursor>,
     pub limit: i64,
+    /// Whether the search matches so many sessions that walking them in the sort's
+    /// order finds a page sooner than collecting every match through the filters'
+    /// indexes (the caller knows the count).
+    pub many_matches: bool,
 }
 
 /// How many sessions a search matches, and of how many people.
