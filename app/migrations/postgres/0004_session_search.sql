@@ -13,12 +13,12 @@ CREATE TABLE device_labels (label TEXT PRIMARY KEY);
 
 -- Each filter's index carries the columns that tell active sessions from ended ones,
 -- so the exact count of matches is read from the index alone.
-CREATE INDEX login_sessions_by_ip ON login_sessions (account_id, ip_key, ended_at, last_active_at, created_at);
-CREATE INDEX login_sessions_by_last_ip ON login_sessions (account_id, last_ip_key, ended_at, last_active_at, created_at);
+CREATE INDEX login_sessions_by_ip ON login_sessions (account_id, ip_key, ended_at, last_active_at, created_at, id);
+CREATE INDEX login_sessions_by_last_ip ON login_sessions (account_id, last_ip_key, ended_at, last_active_at, created_at, id);
 CREATE INDEX login_sessions_by_device ON login_sessions (account_id, device, ended_at, last_active_at, created_at);
--- Keyset pages, newest first, by sign-in or by last activity, and time-range filters.
--- Narrow on purpose: ending a session does not rewrite their entries.
-CREATE INDEX login_sessions_account_signed_in ON login_sessions (account_id, created_at, id);
+-- Keyset pages, newest first, by sign-in (and sign-in time ranges, counted from the
+-- index) or by last activity (narrow: ending a session does not rewrite it).
+CREATE INDEX login_sessions_account_signed_in ON login_sessions (account_id, created_at, id, ended_at, last_active_at);
 CREATE INDEX login_sessions_account_last_active ON login_sessions (account_id, last_active_at, id);
 -- Rows the backfill has yet to fill.
 CREATE INDEX login_sessions_unkeyed ON login_sessions (id) WHERE ip_key IS NULL;

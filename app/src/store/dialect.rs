@@ -134,9 +134,10 @@ pub trait Dialect: Database {
     const UPDATE_SETTINGS: &'static str;
     /// The session check by cookie or refresh token: a NULL timestamp is typed differently.
     const CONTEXT_BY_TOKEN: &'static str;
-    /// Refreshes the query planner's statistics, which the search's plans depend on; run
-    /// at start-up and by the sweep. `None` where the database keeps them itself.
-    const REFRESH_STATISTICS: Option<&'static str>;
+    /// Refreshes the query planner's statistics, which the search's plans depend on, and
+    /// makes a connection read them again (each keeps its own copy); run at start-up and
+    /// by the sweep. `None` where the database keeps them itself.
+    const REFRESH_STATISTICS: Option<(&'static str, &'static str)>;
 
     /// Tells the planner a condition holds for few rows (a search for a person's
     /// sessions), where its own estimate would scan instead; as written by default.

@@ -59,7 +59,7 @@ impl Dialect for Postgres {
     const UPDATE_SETTINGS: &'static str = sql::UPDATE_SETTINGS_POSTGRES;
     const CONTEXT_BY_TOKEN: &'static str = sql::CONTEXT_BY_TOKEN_POSTGRES;
     // Autovacuum keeps Postgres's statistics current.
-    const REFRESH_STATISTICS: Option<&'static str> = None;
+    const REFRESH_STATISTICS: Option<(&'static str, &'static str)> = None;
 
     fn migrate(pool: &Pool<Self>) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move { Ok(MIGRATOR.run(pool).await?) })

@@ -325,9 +325,19 @@ fn bind(args: &mut Args, value: impl Into<Value>) -> String {
     format!("${}", args.len())
 }
 
+/// Which address an IP filter looks at in one branch of a search: the two are
+/// searched in two index ranges whose results are united (a UNION of two index-only
+/// scans), or, in a single branch, as one OR.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Address {
+    Both,
+    First,
+    Last,
+}
+
 /// The WHERE clause of a search over `login_sessions s`, binding its arguments after
 /// those already in `args`. The account always comes first.
-fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, args: &mut Args) -> String {
+fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, args: &mut Args) -> String {
     let account = bind(args, account_id);
     let mut and = vec![format!("s.account_id = {account}")];
     let f = &m.filter;
@@ -342,9 +352,13 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, args: &mut Args) ->
     if let Some(net) = &f.ip {
         let (lo, hi) = key_range(net);
         let (lo, hi) = (bind(args, Value::Bytes(lo)), bind(args, Value::Bytes(hi)));
-        and.push(format!(
-            "((s.ip_key >= {lo} AND s.ip_key <= {hi}) OR (s.last_ip_key >= {lo} AND s.last_ip_key <= {hi}))"
-        ));
+        let first = format!("s.ip_key >= {lo} AND s.ip_key <= {hi}");
+        let last = format!("s.last_ip_key >= {lo} AND s.last_ip_key <= {hi}");
+        and.push(match address {
+            Address::Both => format!("(({first}) OR ({last}))"),
+            Address::First => first,
+            Address::Last => last,
+        });
     }
     if let Some(device) = &f.device {
         let p = bind(args, super::types::like_pattern(device));
@@ -399,37 +413,77 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, args: &mut Args) ->
     and.join(" AND ")
 }
 
-/// One keyset page of an account's sessions with their holders, newest first.
+/// `SELECT {columns} FROM login_sessions s{from} WHERE …` once per branch, joined by
+/// UNION: an address filter searches its two indexes apart unless `single`; every
+/// other search is one branch. `extra` adds conditions to each branch.
+fn branches<DB: Dialect>(
+    account_id: Uuid,
+    m: &SessionMatch,
+    columns: &str,
+    from: &str,
+    single: bool,
+    extra: impl Fn(&mut Args) -> String,
+    args: &mut Args,
+) -> String {
+    let addresses: &[Address] = if m.filter.ip.is_some() && !single {
+        &[Address::First, Address::Last]
+    } else {
+        &[Address::Both]
+    };
+    addresses
+        .iter()
+        .map(|&address| {
+            let conditions = matching::<DB>(account_id, m, address, args);
+            format!(
+                "SELECT {columns} FROM login_sessions s{from} WHERE {conditions}{}",
+                extra(args)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ")
+}
+
+/// One keyset page of an account's sessions with their holders, newest first: the
+/// page's ids from the filters' indexes alone, then its rows and their holders.
 pub fn search_sessions<DB: Dialect>(account_id: Uuid, q: &SessionQuery) -> (String, Args) {
     let mut args = Args::new();
-    let mut conditions = matching::<DB>(account_id, &q.matching, &mut args);
     let (key, index) = match q.sort {
-        SessionSort::SignedIn => ("s.created_at", "login_sessions_account_signed_in"),
-        SessionSort::LastActive => ("s.last_active_at", "login_sessions_account_last_active"),
+        SessionSort::SignedIn => ("created_at", "login_sessions_account_signed_in"),
+        SessionSort::LastActive => ("last_active_at", "login_sessions_account_last_active"),
     };
     let walk = if q.many_matches {
         DB::walk_index(index)
     } else {
         String::new()
     };
-    if let Some(cursor) = q.after {
-        let (at, id) = (bind(&mut args, cursor.at), bind(&mut args, cursor.id));
-        conditions.push_str(&format!(" AND ({key}, s.id) < ({at}, {id})"));
-    }
+    let after = |args: &mut Args| match q.after {
+        Some(cursor) => {
+            let (at, id) = (bind(args, cursor.at), bind(args, cursor.id));
+            format!(" AND (s.{key}, s.id) < ({at}, {id})")
+        }
+        None => String::new(),
+    };
+    let columns = format!("s.id, s.{key} AS sort_key");
+    let ids = branches::<DB>(
+        account_id,
+        &q.matching,
+        &columns,
+        &walk,
+        q.many_matches,
+        after,
+        &mut args,
+    );
     let limit = bind(&mut args, q.limit);
-    let page_key = key.replace("s.", "page.");
-    // The page is chosen from the sessions alone, then joined to its holders: the
-    // planner picks the filter's index without the joins to reorder.
     let sql = format!(
-        "SELECT page.id, page.account_id, page.user_id, page.kind, page.created_at, page.last_active_at, \
-         page.expires_at, page.ip, page.last_ip, page.user_agent, page.ended_at, page.ended_by, page.end_reason, \
+        "SELECT s.id, s.account_id, s.user_id, s.kind, s.created_at, s.last_active_at, \
+         s.expires_at, s.ip, s.last_ip, s.user_agent, s.ended_at, s.ended_by, s.end_reason, \
          e.display_name AS ended_by_name, u.display_name AS user_name, u.email AS user_email, \
          m.role AS user_role \
-         FROM (SELECT s.* FROM login_sessions s{walk} WHERE {conditions} \
-               ORDER BY {key} DESC, s.id DESC LIMIT {limit}) page \
-         JOIN memberships m ON m.account_id = page.account_id AND m.user_id = page.user_id \
-         JOIN users u ON u.id = page.user_id LEFT JOIN users e ON e.id = page.ended_by \
-         ORDER BY {page_key} DESC, page.id DESC"
+         FROM (SELECT id FROM ({ids}) found ORDER BY sort_key DESC, id DESC LIMIT {limit}) page \
+         JOIN login_sessions s ON s.id = page.id \
+         JOIN memberships m ON m.account_id = s.account_id AND m.user_id = s.user_id \
+         JOIN users u ON u.id = s.user_id LEFT JOIN users e ON e.id = s.ended_by \
+         ORDER BY s.{key} DESC, s.id DESC"
     );
     (sql, args)
 }
@@ -437,29 +491,28 @@ pub fn search_sessions<DB: Dialect>(account_id: Uuid, q: &SessionQuery) -> (Stri
 /// How many sessions a search matches and, with `users`, of how many people.
 pub fn count_sessions<DB: Dialect>(account_id: Uuid, m: &SessionMatch, users: bool) -> (String, Args) {
     let mut args = Args::new();
-    let conditions = matching::<DB>(account_id, m, &mut args);
-    let users = if users {
-        "COUNT(DISTINCT s.user_id)"
+    let (columns, people) = if users {
+        ("s.id, s.user_id", "COUNT(DISTINCT found.user_id)")
     } else {
-        "CAST(0 AS BIGINT)"
+        ("s.id", "CAST(0 AS BIGINT)")
     };
-    let sql =
-        format!("SELECT COUNT(*) AS sessions, {users} AS users FROM login_sessions s WHERE {conditions}");
+    let found = branches::<DB>(account_id, m, columns, "", false, |_| String::new(), &mut args);
+    let sql = format!("SELECT COUNT(*) AS sessions, {people} AS users FROM ({found}) found");
     (sql, args)
 }
 
 /// Ends every session a search matches that has not ended yet.
 pub fn end_matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, end: &SessionEnd) -> (String, Args) {
     let mut args = args![end.at, end.by, end.reason];
-    let conditions = matching::<DB>(account_id, m, &mut args);
+    let found = branches::<DB>(account_id, m, "s.id", "", false, |_| String::new(), &mut args);
     let sql = format!(
         concat!(
             "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
-             WHERE ended_at IS NULL AND id IN (SELECT s.id FROM login_sessions s WHERE {}) \
+             WHERE ended_at IS NULL AND id IN ({}) \
              RETURNING ",
             session_columns!()
         ),
-        conditions
+        found
     );
     (sql, args)
 }

@@ -73,9 +73,11 @@ impl Dialect for Sqlite {
     const BACKEND: &'static str = "sqlite";
     const UPDATE_SETTINGS: &'static str = sql::UPDATE_SETTINGS_SQLITE;
     const CONTEXT_BY_TOKEN: &'static str = sql::CONTEXT_BY_TOKEN_SQLITE;
-    // Bounded by `analysis_limit` (set on every connection): a sample per index, so it
-    // takes milliseconds even at millions of rows.
-    const REFRESH_STATISTICS: Option<&'static str> = Some("ANALYZE");
+    // ANALYZE is bounded by `analysis_limit` (set on every connection): a sample per
+    // index, milliseconds even at millions of rows. A connection loads the statistics
+    // when it opens and again only when told to (`ANALYZE sqlite_schema`).
+    const REFRESH_STATISTICS: Option<(&'static str, &'static str)> =
+        Some(("ANALYZE", "ANALYZE sqlite_schema"));
 
     // Without it, a search by person walks the whole account newest first, looking for
     // a few people's sessions among a million.

@@ -179,8 +179,18 @@ impl<DB: Dialect> Store for SqlStore<DB> {
     }
 
     async fn refresh_statistics(&self) -> StoreResult<()> {
-        if let Some(statement) = DB::REFRESH_STATISTICS {
-            self.run(statement, args![]).await?;
+        let Some((analyze, reload)) = DB::REFRESH_STATISTICS else {
+            return Ok(());
+        };
+        self.run(analyze, args![]).await?;
+        // Every idle connection reads the new statistics (held together, so each is a
+        // different one); a busy one keeps its old copy until the pool replaces it.
+        let mut idle = Vec::new();
+        while let Some(conn) = self.pool.try_acquire() {
+            idle.push(conn);
+        }
+        for conn in &mut idle {
+            DB::execute(&mut **conn, reload, args![]).await?;
         }
         Ok(())
     }
