@@ -195,18 +195,7 @@ async fn counts(
     let mut others = matching.clone();
     others.except_session = Some(caller.session_id);
     let count = store.count_sessions(caller.account_id, &others, true).await?;
-    let owner_sessions = match matching.except_user {
-        Some(owner) => {
-            let mut owners = matching.clone();
-            owners.except_user = None;
-            owners.only_user = Some(owner);
-            store
-                .count_sessions(caller.account_id, &owners, false)
-                .await?
-                .sessions
-        }
-        None => 0,
-    };
+    let owner_sessions = owner_sessions(state, caller, matching).await?;
     let mut own = matching.clone();
     own.ids = Some(match &matching.ids {
         Some(ids) if !ids.contains(&caller.session_id) => Vec::new(),
@@ -219,6 +208,21 @@ async fn counts(
             .sessions
             > 0;
     Ok(((count.sessions, count.users, owner_sessions), includes_current))
+}
+
+/// The owner's sessions a match leaves out (an administrator may not end them).
+async fn owner_sessions(state: &AppState, caller: &Caller, matching: &SessionMatch) -> Result<i64, AppError> {
+    let Some(owner) = matching.except_user else {
+        return Ok(0);
+    };
+    let mut owners = matching.clone();
+    owners.except_user = None;
+    owners.only_user = Some(owner);
+    Ok(state
+        .store
+        .count_sessions(caller.account_id, &owners, false)
+        .await?
+        .sessions)
 }
 
 /// A confirmed bulk end, as the person or the API client sent it.
@@ -262,7 +266,7 @@ pub async fn bulk_end(state: &AppState, caller: &Caller, request: BulkEnd) -> Re
     if !request.include_current {
         matching.except_session = Some(caller.session_id);
     }
-    let ((_, _, owner_sessions_skipped), _) = counts(state, caller, &matching).await?;
+    let owner_sessions_skipped = owner_sessions(state, caller, &matching).await?;
     let summary = serde_json::json!({
         "filter": request
             .target

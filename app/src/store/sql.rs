@@ -305,7 +305,9 @@ pub fn insert_audits(events: &[NewAuditEvent]) -> (String, Args) {
         .iter()
         .flat_map(|e| {
             args![
-                Uuid::new_v4(),
+                // Time-ordered: each insert lands at the end of the primary key's index
+                // instead of on a random page (a bulk end writes thousands at once).
+                Uuid::now_v7(),
                 e.account_id,
                 e.actor_user_id,
                 e.action,
@@ -496,7 +498,9 @@ pub fn count_sessions<DB: Dialect>(account_id: Uuid, m: &SessionMatch, users: bo
     } else {
         ("s.id", "CAST(0 AS BIGINT)")
     };
-    let found = branches::<DB>(account_id, m, columns, "", false, |_| String::new(), &mut args);
+    // One branch: counting the rows of the two address ranges as one OR beats uniting
+    // their ids once they are many (92 641 matches: 30 ms against 85 ms on SQLite).
+    let found = branches::<DB>(account_id, m, columns, "", true, |_| String::new(), &mut args);
     let sql = format!("SELECT COUNT(*) AS sessions, {people} AS users FROM ({found}) found");
     (sql, args)
 }
