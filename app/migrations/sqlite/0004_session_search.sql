@@ -14,7 +14,9 @@ CREATE TABLE device_labels (label TEXT PRIMARY KEY NOT NULL);
 -- Each filter's index carries the columns that tell active sessions from ended ones,
 -- so the exact count of matches is read from the index alone.
 CREATE INDEX login_sessions_by_ip ON login_sessions (account_id, ip_key, ended_at, last_active_at, created_at, id);
-CREATE INDEX login_sessions_by_last_ip ON login_sessions (account_id, last_ip_key, ended_at, last_active_at, created_at, id);
+-- The last-seen index also carries the sign-in key: its branch of an address search
+-- skips what the sign-in branch found without reading the table.
+CREATE INDEX login_sessions_by_last_ip ON login_sessions (account_id, last_ip_key, ended_at, last_active_at, created_at, id, ip_key);
 CREATE INDEX login_sessions_by_device ON login_sessions (account_id, device, ended_at, last_active_at, created_at);
 -- Keyset pages, newest first, by sign-in (and sign-in time ranges, counted from the
 -- index) or by last activity (narrow: ending a session does not rewrite it).

@@ -328,8 +328,8 @@ fn bind(args: &mut Args, value: impl Into<Value>) -> String {
 }
 
 /// Which address an IP filter looks at in one branch of a search: the two are
-/// searched in two index ranges whose results are united (a UNION of two index-only
-/// scans), or, in a single branch, as one OR.
+/// searched in two index ranges (two index-only scans: sessions signed in from the range,
+/// then sessions last seen there that were not), or, in a single branch, as one OR.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Address {
     Both,
@@ -359,7 +359,8 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, a
         and.push(match address {
             Address::Both => format!("(({first}) OR ({last}))"),
             Address::First => first,
-            Address::Last => last,
+            // Disjoint from the first branch, so the branches add up without a dedupe.
+            Address::Last => format!("{last} AND NOT ({first})"),
         });
     }
     if let Some(device) = &f.device {
@@ -416,8 +417,9 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, a
 }
 
 /// `SELECT {columns} FROM login_sessions s{from} WHERE …` once per branch, joined by
-/// UNION: an address filter searches its two indexes apart unless `single`; every
-/// other search is one branch. `extra` adds conditions to each branch.
+/// UNION ALL (the branches never share a row): an address filter searches its two
+/// indexes apart unless `single`; every other search is one branch. `extra` adds
+/// conditions to each branch.
 fn branches<DB: Dialect>(
     account_id: Uuid,
     m: &SessionMatch,
@@ -442,7 +444,7 @@ fn branches<DB: Dialect>(
             )
         })
         .collect::<Vec<_>>()
-        .join(" UNION ")
+        .join(" UNION ALL ")
 }
 
 /// One keyset page of an account's sessions with their holders, newest first: the
@@ -498,9 +500,7 @@ pub fn count_sessions<DB: Dialect>(account_id: Uuid, m: &SessionMatch, users: bo
     } else {
         ("s.id", "CAST(0 AS BIGINT)")
     };
-    // One branch: counting the rows of the two address ranges as one OR beats uniting
-    // their ids once they are many (92 641 matches: 30 ms against 85 ms on SQLite).
-    let found = branches::<DB>(account_id, m, columns, "", true, |_| String::new(), &mut args);
+    let found = branches::<DB>(account_id, m, columns, "", false, |_| String::new(), &mut args);
     let sql = format!("SELECT COUNT(*) AS sessions, {people} AS users FROM ({found}) found");
     (sql, args)
 }
