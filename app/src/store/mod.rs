@@ -1,6 +1,6 @@
 //! All SQL lives behind this interface: one trait, a SQLite and a Postgres implementation,
 //! chosen by the `DATABASE_URL` scheme. Both run the same test bodies (`app/tests/store.rs`).
-//! The SQL text is written once (`sql.rs`) and so is the code that runs it
+//! The SQL text is written once (`sql/`) and so is the code that runs it
 //! (`sql_store/`, generic over the backend's `Dialect`); each backend (`sqlite.rs`,
 //! `postgres.rs`) holds its connection, its migrations and what differs. The SQLite
 //! store also keeps the session check's cache (`cache.rs`); the Postgres store, shared

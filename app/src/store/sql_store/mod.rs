@@ -1,5 +1,5 @@
 //! The store, written once for both backends: plain methods that run the SQL in
-//! `sql.rs` through the backend's [`Dialect`]. The SQLite store also keeps the session
+//! `sql/` through the backend's [`Dialect`]. The SQLite store also keeps the session
 //! check's cache; the Postgres store, shared by several processes, has none.
 
 mod accounts;

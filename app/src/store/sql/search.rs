@@ -1,0 +1,208 @@
+//! The account-wide search's statements, assembled from the filter's parts: its count,
+//! one keyset page, and the bulk end. See docs/performance.md for the plans they get.
+
+use crate::domain::search::{key_range, SessionSort};
+use crate::domain::SessionView;
+use crate::store::dialect::{args, Args, Dialect, Value};
+use crate::store::{SessionEnd, SessionMatch, SessionQuery};
+use uuid::Uuid;
+
+/// Binds `value` as the next argument and returns its placeholder.
+fn bind(args: &mut Args, value: impl Into<Value>) -> String {
+    args.push(value.into());
+    format!("${}", args.len())
+}
+
+/// Which address an IP filter looks at in one branch of a search: the two are
+/// searched in two index ranges (two index-only scans: sessions signed in from the range,
+/// then sessions last seen there that were not), or, in a single branch, as one OR.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Address {
+    Both,
+    First,
+    Last,
+}
+
+/// The WHERE clause of a search over `login_sessions s`, binding its arguments after
+/// those already in `args`. The account always comes first.
+fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, args: &mut Args) -> String {
+    let account = bind(args, account_id);
+    let mut and = vec![format!("s.account_id = {account}")];
+    let f = &m.filter;
+    if let Some(user) = &f.user {
+        let p = bind(args, crate::store::types::like_pattern(user));
+        and.push(DB::selective(format!(
+            "s.user_id IN (SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.account_id = {account} \
+               AND (LOWER(u.display_name) LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\'))"
+        )));
+    }
+    if let Some(net) = &f.ip {
+        let (lo, hi) = key_range(net);
+        let (lo, hi) = (bind(args, Value::Bytes(lo)), bind(args, Value::Bytes(hi)));
+        let first = format!("s.ip_key >= {lo} AND s.ip_key <= {hi}");
+        let last = format!("s.last_ip_key >= {lo} AND s.last_ip_key <= {hi}");
+        and.push(match address {
+            Address::Both => format!("(({first}) OR ({last}))"),
+            Address::First => first,
+            // Disjoint from the first branch, so the branches add up without a dedupe.
+            Address::Last => format!("{last} AND NOT ({first})"),
+        });
+    }
+    if let Some(device) = &f.device {
+        let p = bind(args, crate::store::types::like_pattern(device));
+        and.push(format!(
+            "s.device IN (SELECT label FROM device_labels WHERE LOWER(label) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if let Some(kind) = f.credential {
+        and.push(format!("s.kind = {}", bind(args, kind)));
+    }
+    match f.state {
+        SessionView::Active => {
+            let idle = bind(args, m.live.idle_before);
+            let created = bind(args, m.live.created_before);
+            and.push(format!(
+                "s.ended_at IS NULL AND s.last_active_at >= {idle} AND s.created_at >= {created}"
+            ));
+        }
+        SessionView::Ended => {
+            let idle = bind(args, m.live.idle_before);
+            let created = bind(args, m.live.created_before);
+            and.push(format!(
+                "(s.ended_at IS NOT NULL OR s.last_active_at < {idle} OR s.created_at < {created})"
+            ));
+        }
+        SessionView::All => {}
+    }
+    for (column, range) in [("s.created_at", &f.signed_in), ("s.last_active_at", &f.active)] {
+        if let Some(after) = range.after {
+            and.push(format!("{column} >= {}", bind(args, after)));
+        }
+        if let Some(before) = range.before {
+            and.push(format!("{column} < {}", bind(args, before)));
+        }
+    }
+    if let Some(ids) = &m.ids {
+        let list: Vec<String> = ids.iter().map(|id| bind(args, *id)).collect();
+        and.push(format!("s.id IN ({})", list.join(", ")));
+    }
+    if let Some(by) = m.signed_in_by {
+        and.push(format!("s.created_at <= {}", bind(args, by)));
+    }
+    if let Some(user) = m.only_user {
+        and.push(format!("s.user_id = {}", bind(args, user)));
+    }
+    if let Some(user) = m.except_user {
+        and.push(format!("s.user_id <> {}", bind(args, user)));
+    }
+    if let Some(session) = m.except_session {
+        and.push(format!("s.id <> {}", bind(args, session)));
+    }
+    and.join(" AND ")
+}
+
+/// `SELECT {columns} FROM login_sessions s{from} WHERE …` once per branch, joined by
+/// UNION ALL (the branches never share a row): an address filter searches its two
+/// indexes apart unless `single`; every other search is one branch. `extra` adds
+/// conditions to each branch.
+fn branches<DB: Dialect>(
+    account_id: Uuid,
+    m: &SessionMatch,
+    columns: &str,
+    from: &str,
+    single: bool,
+    extra: impl Fn(&mut Args) -> String,
+    args: &mut Args,
+) -> String {
+    let addresses: &[Address] = if m.filter.ip.is_some() && !single {
+        &[Address::First, Address::Last]
+    } else {
+        &[Address::Both]
+    };
+    addresses
+        .iter()
+        .map(|&address| {
+            let conditions = matching::<DB>(account_id, m, address, args);
+            format!(
+                "SELECT {columns} FROM login_sessions s{from} WHERE {conditions}{}",
+                extra(args)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
+
+/// One keyset page of an account's sessions with their holders, newest first: the
+/// page's ids from the filters' indexes alone, then its rows and their holders.
+pub fn search_sessions<DB: Dialect>(account_id: Uuid, q: &SessionQuery) -> (String, Args) {
+    let mut args = Args::new();
+    let (key, index) = match q.sort {
+        SessionSort::SignedIn => ("created_at", "login_sessions_account_signed_in"),
+        SessionSort::LastActive => ("last_active_at", "login_sessions_account_last_active"),
+    };
+    let walk = if q.many_matches {
+        DB::walk_index(index)
+    } else {
+        String::new()
+    };
+    let after = |args: &mut Args| match q.after {
+        Some(cursor) => {
+            let (at, id) = (bind(args, cursor.at), bind(args, cursor.id));
+            format!(" AND (s.{key}, s.id) < ({at}, {id})")
+        }
+        None => String::new(),
+    };
+    let columns = format!("s.id, s.{key} AS sort_key");
+    let ids = branches::<DB>(
+        account_id,
+        &q.matching,
+        &columns,
+        &walk,
+        q.many_matches,
+        after,
+        &mut args,
+    );
+    let limit = bind(&mut args, q.limit);
+    let sql = format!(
+        "SELECT s.id, s.account_id, s.user_id, s.kind, s.created_at, s.last_active_at, \
+         s.expires_at, s.ip, s.last_ip, s.user_agent, s.ended_at, s.ended_by, s.end_reason, \
+         e.display_name AS ended_by_name, u.display_name AS user_name, u.email AS user_email, \
+         m.role AS user_role \
+         FROM (SELECT id FROM ({ids}) found ORDER BY sort_key DESC, id DESC LIMIT {limit}) page \
+         JOIN login_sessions s ON s.id = page.id \
+         JOIN memberships m ON m.account_id = s.account_id AND m.user_id = s.user_id \
+         JOIN users u ON u.id = s.user_id LEFT JOIN users e ON e.id = s.ended_by \
+         ORDER BY s.{key} DESC, s.id DESC"
+    );
+    (sql, args)
+}
+
+/// How many sessions a search matches and, with `users`, of how many people.
+pub fn count_sessions<DB: Dialect>(account_id: Uuid, m: &SessionMatch, users: bool) -> (String, Args) {
+    let mut args = Args::new();
+    let (columns, people) = if users {
+        ("s.id, s.user_id", "COUNT(DISTINCT found.user_id)")
+    } else {
+        ("s.id", "CAST(0 AS BIGINT)")
+    };
+    let found = branches::<DB>(account_id, m, columns, "", false, |_| String::new(), &mut args);
+    let sql = format!("SELECT COUNT(*) AS sessions, {people} AS users FROM ({found}) found");
+    (sql, args)
+}
+
+/// Ends every session a search matches that has not ended yet.
+pub fn end_matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, end: &SessionEnd) -> (String, Args) {
+    let mut args = args![end.at, end.by, end.reason];
+    let found = branches::<DB>(account_id, m, "s.id", "", false, |_| String::new(), &mut args);
+    let sql = format!(
+        concat!(
+            "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
+             WHERE ended_at IS NULL AND id IN ({}) \
+             RETURNING ",
+            session_columns!()
+        ),
+        found
+    );
+    (sql, args)
+}
