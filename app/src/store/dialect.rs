@@ -138,6 +138,11 @@ pub trait Dialect: Database {
     /// makes a connection read them again (each keeps its own copy); run at start-up and
     /// by the sweep. `None` where the database keeps them itself.
     const REFRESH_STATISTICS: Option<(&'static str, &'static str)>;
+    /// Whether a statement made only of multi-row `VALUES` is written with `?` instead of
+    /// `$1, $2, …`. SQLite finds a numbered parameter's name by walking a list, so binding
+    /// n of them costs n²: 65 ms for the 8,000 arguments of a 1,000-row audit insert,
+    /// 2.5 ms with `?` (which binds in order).
+    const ANONYMOUS_VALUES: bool = false;
 
     /// Tells the planner a condition holds for few rows (a search for a person's
     /// sessions), where its own estimate would scan instead; as written by default.

@@ -24,6 +24,8 @@ impl SqlStore<Sqlite> {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .pragma("analysis_limit", "1000")
+            // Checkpoints run in `checkpoint_forever`, not in whichever commit crosses 1,000 pages.
+            .pragma("wal_autocheckpoint", "0")
             .foreign_keys(true);
         if let Some(dir) = std::path::Path::new(options.get_filename()).parent() {
             if !dir.as_os_str().is_empty() {
@@ -42,7 +44,26 @@ impl SqlStore<Sqlite> {
             .after_release(|_conn, _meta| Box::pin(async { Ok(!disk_failed_recently()) }))
             .connect_with(options)
             .await?;
-        Ok(SqlStore::new(pool, true))
+        let checkpoints = tokio::spawn(checkpoint_forever(pool.clone()));
+        Ok(SqlStore::new(pool, true).maintained_by(checkpoints))
+    }
+}
+
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Copies the write-ahead log into the database file every second, off the request path.
+/// Left to SQLite, the commit that grows the log past 1,000 pages does it before it
+/// returns: 0.65 s added to a bulk end of 10,000 sessions. A passive checkpoint waits for
+/// no one; what a reader still needs stays in the log until the next one.
+async fn checkpoint_forever(pool: Pool<Sqlite>) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            tracing::warn!(error = %e, "SQLite checkpoint failed");
+        }
     }
 }
 
@@ -78,6 +99,7 @@ impl Dialect for Sqlite {
     // when it opens and again only when told to (`ANALYZE sqlite_schema`).
     const REFRESH_STATISTICS: Option<(&'static str, &'static str)> =
         Some(("ANALYZE", "ANALYZE sqlite_schema"));
+    const ANONYMOUS_VALUES: bool = true;
 
     // Without it, a search by person walks the whole account newest first, looking for
     // a few people's sessions among a million.

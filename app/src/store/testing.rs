@@ -80,10 +80,10 @@ fn accounts_of(sessions: &[SeedSession]) -> Vec<Uuid> {
     accounts
 }
 
-fn insert_rows(table_and_columns: &str, rows: usize, width: usize) -> String {
+fn insert_rows<DB: Dialect>(table_and_columns: &str, rows: usize, width: usize) -> String {
     format!(
         "INSERT INTO {table_and_columns} VALUES {}",
-        sql::values_rows(rows, width)
+        sql::values_rows::<DB>(rows, width)
     )
 }
 
@@ -99,7 +99,7 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
         let ids: Vec<Uuid> = users.iter().map(|_| Uuid::new_v4()).collect();
         let mut tx = self.pool.begin().await?;
         for (chunk, chunk_ids) in users.chunks(BULK_ROWS).zip(ids.chunks(BULK_ROWS)) {
-            let sql = insert_rows(
+            let sql = insert_rows::<DB>(
                 "users (id, email, display_name, password_hash, created_at)",
                 chunk.len(),
                 5,
@@ -110,7 +110,7 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
                 .flat_map(|(u, id)| args![*id, &u.email, &u.display_name, &u.password_hash.0, now])
                 .collect();
             DB::execute(&mut *tx, &sql, args).await.map_err(conflict)?;
-            let sql = insert_rows(
+            let sql = insert_rows::<DB>(
                 "memberships (account_id, user_id, role, created_at)",
                 chunk.len(),
                 4,
@@ -131,7 +131,7 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
         // Seeds reuse a few user agents: parse each once, not once per row.
         let mut labels = std::collections::HashMap::new();
         for chunk in sessions.chunks(BULK_ROWS) {
-            let sql = insert_rows(
+            let sql = insert_rows::<DB>(
                 "login_sessions (id, token_hash, account_id, user_id, kind, created_at, last_active_at, \
                  expires_at, ip, last_ip, user_agent, ended_at, ended_by, end_reason, ip_key, last_ip_key, \
                  device)",
@@ -184,7 +184,7 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
     }
 
     async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {
-        let (sql, args) = sql::insert_audits(std::slice::from_ref(event));
+        let (sql, args) = sql::insert_audits::<DB>(std::slice::from_ref(event));
         self.run(&sql, args).await?;
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! NULL-safe comparison) the two versions stand side by side, named for their backend.
 //! Placeholders are `$n` on both: SQLite accepts them too.
 
-use super::dialect::{args, Args, Value};
+use super::dialect::{args, Args, Dialect, Value};
 use super::{NewAuditEvent, SessionEnd};
 use crate::domain::SessionView;
 use uuid::Uuid;
@@ -268,10 +268,17 @@ fn placeholders(from: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// Multi-row `VALUES (…), (…)` for rows of `width` arguments.
-pub fn values_rows(rows: usize, width: usize) -> String {
+/// Multi-row `VALUES (…), (…)` for rows of `width` arguments, the statement's only ones.
+pub fn values_rows<DB: Dialect>(rows: usize, width: usize) -> String {
+    let row = |n: usize| {
+        if DB::ANONYMOUS_VALUES {
+            vec!["?"; width].join(", ")
+        } else {
+            placeholders(n * width + 1, width)
+        }
+    };
     (0..rows)
-        .map(|row| format!("({})", placeholders(row * width + 1, width)))
+        .map(|n| format!("({})", row(n)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -294,11 +301,11 @@ pub fn end_by_ids(account_id: Uuid, ids: &[Uuid], user_id: Option<Uuid>, end: &S
 }
 
 /// Appends audit events, many rows per statement.
-pub fn insert_audits(events: &[NewAuditEvent]) -> (String, Args) {
+pub fn insert_audits<DB: Dialect>(events: &[NewAuditEvent]) -> (String, Args) {
     let sql = format!(
         "INSERT INTO audit_events (id, account_id, actor_user_id, action, target_user_id, session_id, \
          details, occurred_at) VALUES {}",
-        values_rows(events.len(), 8)
+        values_rows::<DB>(events.len(), 8)
     );
     let args = events
         .iter()

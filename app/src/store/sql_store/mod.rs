@@ -45,6 +45,16 @@ pub struct SqlStore<DB: Dialect> {
     pub(in crate::store) pool: Pool<DB>,
     /// Only where one process owns the database (SQLite); see `cache.rs`.
     cache: Option<SessionCache>,
+    /// A task that maintains the database while the store lives (SQLite's checkpoints).
+    maintenance: Option<tokio::task::AbortHandle>,
+}
+
+impl<DB: Dialect> Drop for SqlStore<DB> {
+    fn drop(&mut self) {
+        if let Some(task) = &self.maintenance {
+            task.abort();
+        }
+    }
 }
 
 impl<DB: Dialect> SqlStore<DB> {
@@ -52,7 +62,14 @@ impl<DB: Dialect> SqlStore<DB> {
         SqlStore {
             pool,
             cache: cache.then(SessionCache::default),
+            maintenance: None,
         }
+    }
+
+    /// Runs `task` until the store is dropped.
+    pub(in crate::store) fn maintained_by(mut self, task: tokio::task::JoinHandle<()>) -> Self {
+        self.maintenance = Some(task.abort_handle());
+        self
     }
 
     async fn conn(&self) -> StoreResult<PoolConnection<DB>> {
@@ -234,7 +251,7 @@ async fn insert_membership<DB: Dialect>(
 
 async fn insert_audits<DB: Dialect>(tx: &mut Tx<DB>, events: &[NewAuditEvent]) -> StoreResult<()> {
     for chunk in events.chunks(BULK_ROWS) {
-        let (sql, args) = sql::insert_audits(chunk);
+        let (sql, args) = sql::insert_audits::<DB>(chunk);
         DB::execute(&mut **tx, &sql, args).await?;
     }
     Ok(())

@@ -120,14 +120,18 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                 }
             }
         }
-        let mut events: Vec<_> = ended
-            .iter()
-            .map(|s| NewAuditEvent::session_ended(s, end))
-            .collect();
-        if let SessionSelection::Matching { summary, .. } = selection {
-            events.push(NewAuditEvent::bulk_end(account_id, end, summary, ended.len()));
+        // Built a statement's worth at a time: a bulk end's events are not all held at once.
+        for chunk in ended.chunks(BULK_ROWS) {
+            let events: Vec<_> = chunk
+                .iter()
+                .map(|s| NewAuditEvent::session_ended(s, end))
+                .collect();
+            insert_audits(&mut tx, &events).await?;
         }
-        insert_audits(&mut tx, &events).await?;
+        if let SessionSelection::Matching { summary, .. } = selection {
+            let bulk = NewAuditEvent::bulk_end(account_id, end, summary, ended.len());
+            insert_audits(&mut tx, &[bulk]).await?;
+        }
         tx.commit().await?;
         if !ended.is_empty() {
             self.invalidate();
