@@ -31,8 +31,10 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 PORT = int(os.environ.get("BENCH_PORT", "3300"))
+PORT_B = PORT + 1  # the second node (Postgres only)
 HOST = "127.0.0.1"
 SERVER_PID = None  # set once the server runs, to record memory after each measurement
+SERVER_ENV = None
 
 
 def log(message):
@@ -52,9 +54,9 @@ def database_url():
     return f"sqlite:{path}"
 
 
-def request(method, path, body=None, headers=None):
+def request(method, path, body=None, headers=None, port=None):
     """One HTTP request on a new connection; returns (status, headers, body)."""
-    conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+    conn = http.client.HTTPConnection(HOST, port or PORT, timeout=30)
     headers = dict(headers or {})
     if body is not None:
         headers.setdefault("content-type", "application/x-www-form-urlencoded")
@@ -77,21 +79,32 @@ def sign_in(email, password):
     sys.exit("no session cookie")
 
 
-def wrk(name, path, env, connections=None, seconds=None):
-    connections = connections or CONNECTIONS
-    threads = min(THREADS, connections)
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds or SECONDS}s", "--timeout", "10s",
-               "-s", LUA, f"http://{HOST}:{PORT}{path}"]
-    cpu_before = server_cpu_seconds()
-    output = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
-    cpu_after = server_cpu_seconds()
+def wrk_command(path, connections, threads, seconds, port):
+    return ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds or SECONDS}s", "--timeout", "10s",
+            "-s", LUA, f"http://{HOST}:{port}{path}"]
+
+
+def wrk_result(output, connections):
     line = next(l for l in output.splitlines() if l.startswith("RESULT "))
     result = json.loads(line[len("RESULT "):])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["connections"] = connections
+    return result
+
+
+def wrk(name, path, env, connections=None, seconds=None):
+    connections = connections or CONNECTIONS
+    threads = min(THREADS, connections)
+    command = wrk_command(path, connections, threads, seconds, PORT)
+    cpu_before, db_before = server_cpu_seconds(), database_cpu_seconds()
+    output = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
+    cpu_after, db_after = server_cpu_seconds(), database_cpu_seconds()
+    result = wrk_result(output, connections)
     if cpu_before is not None and cpu_after is not None and result["requests"]:
         # The server's own CPU per request: steadier than throughput on a shared machine.
         result["server_cpu_us"] = (cpu_after - cpu_before) * 1e6 / result["requests"]
+    if db_before is not None and result["requests"]:
+        result["db_cpu_us"] = (db_after - db_before) * 1e6 / result["requests"]
     if SERVER_PID:
         result["rss_after_mb"] = memory(SERVER_PID)["rss_mb"]
     log(f"{name}: {result['rps']:.0f} req/s, p50 {result['p50_us'] / 1000:.2f} ms, "
@@ -123,20 +136,41 @@ def paired(kind, env, pairs=3):
     return floor, check
 
 
-def server_cpu_seconds():
+def server_cpu_seconds(pid=None):
     """User plus system CPU time the server has used so far (Linux /proc)."""
-    if not SERVER_PID:
+    pid = pid or SERVER_PID
+    if not pid:
         return None
     try:
-        with open(f"/proc/{SERVER_PID}/stat") as f:
+        with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
 
 
-def hammer_until(stop, headers, records):
-    conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+def database_cpu_seconds():
+    """CPU time all local Postgres processes have used so far (the throwaway cluster
+    runs on this machine); None on SQLite, whose work is inside the server process."""
+    if DB != "postgres":
+        return None
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def hammer_until(stop, headers, records, port):
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
     while not stop.is_set():
         started = time.monotonic()
         conn.request("GET", "/api/v1/me", headers=headers)
@@ -145,12 +179,13 @@ def hammer_until(stop, headers, records):
         records.append((started, response.status))
 
 
-def staleness_round(headers, end):
-    """Clients hammer with one credential while `end()` ends its session; counts requests
-    that started after the end call returned and still succeeded."""
+def staleness_round(headers, end, port=None):
+    """Clients hammer with one credential (on `port`, by default the first node's) while
+    `end()` ends its session; counts requests that started after the end call returned
+    and still succeeded."""
     stop, records, workers = threading.Event(), [], []
     for _ in range(4):
-        worker = threading.Thread(target=hammer_until, args=(stop, headers, records))
+        worker = threading.Thread(target=hammer_until, args=(stop, headers, records, port or PORT))
         worker.start()
         workers.append(worker)
     time.sleep(0.3)
@@ -165,7 +200,8 @@ def staleness_round(headers, end):
     return sum(1 for status in after if status == 200), len(after), ok_before
 
 
-def staleness(seeded, admin_cookie, rounds=10):
+def staleness(seeded, admin_cookie, rounds=10, hammered=None):
+    """Ends through the first node while clients hammer `hammered` (by default the same node)."""
     stale = checked = 0
     for r in range(rounds):
         email = f"user{(r * 37 + 11) % (seeded['users_in_account'] - 2):05d}@bench.test"
@@ -174,17 +210,70 @@ def staleness(seeded, admin_cookie, rounds=10):
         status, _, data = request("POST", "/api/v1/auth/token", body)
         tokens = json.loads(data)
         revoke = lambda: request("POST", "/api/v1/auth/revoke", urllib.parse.urlencode({"token": tokens["refresh_token"]}))
-        s, n, ok = staleness_round({"authorization": f"Bearer {tokens['access_token']}"}, revoke)
+        s, n, ok = staleness_round({"authorization": f"Bearer {tokens['access_token']}"}, revoke, hammered)
         stale, checked = stale + s, checked + n
         # A browser session, ended by an administrator.
         cookie = sign_in(email, seeded["password"])
         me = json.loads(request("GET", "/api/v1/me", headers={"cookie": cookie})[2])
         end_body = urllib.parse.urlencode({"user_id": me["user_id"], "session_id": me["session_id"]})
         end = lambda: request("POST", "/api/iam_end_session", end_body, {"cookie": admin_cookie})
-        s, n, ok = staleness_round({"cookie": cookie}, end)
+        s, n, ok = staleness_round({"cookie": cookie}, end, hammered)
         stale, checked = stale + s, checked + n
-    log(f"staleness: {stale} of {checked} requests after the end succeeded ({2 * rounds} ends)")
+    where = f" (ends through node A, requests to node B)" if hammered else ""
+    log(f"staleness{where}: {stale} of {checked} requests after the end succeeded ({2 * rounds} ends)")
     return {"ends": 2 * rounds, "requests_after_end": checked, "stale_successes": stale}
+
+
+def wait_until_up(port):
+    for _ in range(600):
+        try:
+            if request("GET", "/healthz", port=port)[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"the server on port {port} did not start")
+
+
+def wrk_pair(name, path, env, pid_b, seconds=None):
+    """wrk against both nodes at once, half the connections each (the same total load
+    and wrk threads as a one-node run); throughput summed, CPU per request over both
+    servers and the database."""
+    half = max(CONNECTIONS // 2, 1)
+    cpu = lambda: (server_cpu_seconds(), server_cpu_seconds(pid_b), database_cpu_seconds())
+    before = cpu()
+    runs = [subprocess.Popen(wrk_command(path, half, 1, seconds, port), env={**os.environ, **env},
+                             stdout=subprocess.PIPE, text=True) for port in (PORT, PORT_B)]
+    outputs = [run.communicate()[0] for run in runs]
+    after = cpu()
+    results = [wrk_result(output, half) for output in outputs]
+    requests = sum(r["requests"] for r in results)
+    combined = {
+        "requests": requests, "rps": sum(r["rps"] for r in results), "connections": 2 * half,
+        "node_rps": [r["rps"] for r in results], "non_2xx": sum(r["non_2xx"] for r in results),
+        **{k: max(r[k] for r in results) for k in ("p50_us", "p95_us", "p99_us")},
+        "server_cpu_us": ((after[0] - before[0]) + (after[1] - before[1])) * 1e6 / max(requests, 1),
+    }
+    if before[2] is not None:
+        combined["db_cpu_us"] = (after[2] - before[2]) * 1e6 / max(requests, 1)
+    log(f"{name}: {combined['rps']:.0f} req/s ({' + '.join(f'{x:.0f}' for x in combined['node_rps'])}), "
+        f"p99 {combined['p99_us'] / 1000:.2f} ms, non-2xx {combined['non_2xx']}")
+    return combined
+
+
+def two_nodes(seeded, admin, cookie_env):
+    """A second server process (its own pool) on the same Postgres database: ends
+    through node A while clients hammer node B, and the session check's throughput on
+    one node and on both at once, with the CPU each request costs."""
+    node_b = subprocess.Popen([SERVER, "serve", "--listen", f"{HOST}:{PORT_B}"], env=SERVER_ENV)
+    try:
+        wait_until_up(PORT_B)
+        r = {"staleness": staleness(seeded, admin, rounds=5, hammered=PORT_B)}
+        r["one_node"] = wrk("one node, /api/v1/me cookie", "/api/v1/me", cookie_env)
+        r["both_nodes"] = wrk_pair("two nodes, /api/v1/me cookie", "/api/v1/me", cookie_env, node_b.pid)
+        return r
+    finally:
+        node_b.terminate()
+        node_b.wait()
 
 
 def sign_in_from(email, password, ip):
@@ -279,8 +368,9 @@ def main():
 
     # Trusting x-forwarded-for lets the bench give a browser its own address (the
     # account-wide search filters by it); nothing else sends the header.
-    server_env = {**env, "TRUSTED_PROXY_HEADER": "x-forwarded-for"}
-    server = subprocess.Popen([SERVER, "serve", "--listen", f"{HOST}:{PORT}"], env=server_env)
+    global SERVER_ENV
+    SERVER_ENV = {**env, "TRUSTED_PROXY_HEADER": "x-forwarded-for"}
+    server = subprocess.Popen([SERVER, "serve", "--listen", f"{HOST}:{PORT}"], env=SERVER_ENV)
     try:
         for _ in range(200):
             try:
@@ -328,6 +418,8 @@ def run(seeded, pid):
                            "AUTH_VALUE": admin}, 1)
     r["staleness"] = staleness(seeded, admin)
     r.update(account_sessions(seeded, admin))
+    if DB == "postgres":
+        r["two_nodes"] = two_nodes(seeded, admin, cookie)
     sign_in_body = urllib.parse.urlencode(
         {"grant_type": "password", "username": "user00007@bench.test", "password": seeded["password"]})
     r["sign_in"] = wrk("sign-in (password grant)", "/api/v1/auth/token", {"METHOD": "POST", "BODY": sign_in_body}, 4)
@@ -339,13 +431,14 @@ def run(seeded, pid):
 def print_table(r):
     ms = lambda us: f"{us / 1000:.2f}"
     cpu = lambda name: f"{r[name]['server_cpu_us']:.1f}" if "server_cpu_us" in r[name] else "?"
+    db_cpu = lambda m: f"; database CPU {m['db_cpu_us']:.1f} µs/req" if "db_cpu_us" in m else ""
 
     def check_note(name, floor):
         first, *rest = [f"{x:.2f}" for x in r[name]["ratios"]]
         return (f"{r[name]['ratio']:.2f}× the same-header floor, median of {first} (cold), "
                 f"{', '.join(rest)} (goal ≥ 0.8); "
                 f"{r[name]['rps'] / r['floor']['rps']:.2f}× the bare floor; "
-                f"server CPU {cpu(name)} µs/req against {cpu(floor)}")
+                f"server CPU {cpu(name)} µs/req against {cpu(floor)}{db_cpu(r[name])}")
 
     rows = [
         ("floor: GET /healthz (no session)", r["floor"], f"server CPU {cpu('floor')} µs/req"),
@@ -383,6 +476,19 @@ def print_table(r):
     print(f"| bulk end by CIDR 192.0.2.0/27 | 1 | | | | | | {b['ended']:,} sessions of {b['users']:,} users ended "
           f"in {b['seconds']:.2f} s (goal < 2 s); {b['stale_successes']} of {b['requests_after_end']} requests "
           f"after it succeeded (goal 0) |")
+    if "two_nodes" in r:
+        t = r["two_nodes"]
+        one, both = t["one_node"], t["both_nodes"]
+        for name, m in [("one node, GET /api/v1/me, cookie", one), ("two nodes at once, GET /api/v1/me, cookie", both)]:
+            note = f"server CPU {m['server_cpu_us']:.1f} µs/req{db_cpu(m)}"
+            if m is both:
+                note = (f"{' + '.join(f'{x:.0f}' for x in m['node_rps'])} req/s; "
+                        f"{m['rps'] / one['rps']:.2f}× one node; {note}")
+            print(f"| {name} | {m['connections']} | {m['rps']:.0f} | {ms(m['p50_us'])} | {ms(m['p95_us'])} | "
+                  f"{ms(m['p99_us'])} | {m['non_2xx']} | {note} |")
+        s = t["staleness"]
+        print(f"| revocation staleness across nodes (ends through A, load on B) | 4 | | | | | | "
+              f"{s['stale_successes']} of {s['requests_after_end']} requests after {s['ends']} ends succeeded (goal 0) |")
     print(f"| peak resident memory | | | | | | | {r['memory']['peak_rss_mb']:.1f} MB (goal < 64) |")
     print()
 

@@ -7,6 +7,7 @@
 //! by several processes, has none.
 
 mod cache;
+mod coalesce;
 mod codec;
 mod dialect;
 mod postgres;

@@ -2,6 +2,7 @@
 //! database. Its store keeps nothing in memory: an end made by one process must hold at
 //! once in all of them.
 
+use super::coalesce::Coalescer;
 use super::dialect::{self, Args, BoxFuture, Dialect, Record};
 use super::sql_store::SqlStore;
 use super::{sql, StoreResult};
@@ -38,7 +39,10 @@ impl SqlStore<Postgres> {
             })
             .connect(url)
             .await?;
-        Ok(SqlStore::new(pool, false))
+        let (coalescer, task) = Coalescer::start(pool.clone());
+        Ok(SqlStore::new(pool, false)
+            .coalesced(coalescer)
+            .maintained_by(task))
     }
 }
 

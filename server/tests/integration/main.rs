@@ -11,6 +11,7 @@ mod support;
 
 mod account_sessions;
 mod admin;
+mod cluster;
 mod faults;
 mod hardening;
 mod iam;

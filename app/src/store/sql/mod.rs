@@ -163,6 +163,21 @@ pub const CONTEXT_BY_ACCESS_TOKEN: &str = concat!(
     context_joins!(),
     " WHERE t.token_hash = $1 AND t.purpose = 'access' AND t.expires_at > $2"
 );
+/// The coalesced session check on Postgres (`coalesce.rs`): many hashes, one statement,
+/// each row with the hash that found it. The caller checks the kind and the expiry.
+pub const CONTEXTS_BY_TOKEN_POSTGRES: &str = concat!(
+    context_select!(),
+    ", NULL::timestamptz AS token_expires_at, s.token_hash AS looked_up FROM login_sessions s",
+    context_joins!(),
+    " WHERE s.token_hash = ANY($1)"
+);
+pub const CONTEXTS_BY_ACCESS_TOKEN: &str = concat!(
+    context_select!(),
+    ", t.expires_at AS token_expires_at, t.token_hash AS looked_up FROM session_tokens t \
+     JOIN login_sessions s ON s.id = t.session_id",
+    context_joins!(),
+    " WHERE t.token_hash = ANY($1) AND t.purpose = 'access'"
+);
 
 // CLI credentials.
 

@@ -9,6 +9,7 @@ mod sessions;
 pub(in crate::store) use sessions::{device_label, new_session_args};
 
 use super::cache::{Lookup, SessionCache};
+use super::coalesce::Coalescer;
 use super::dialect::Value;
 use super::dialect::{args, Args, Dialect, Record};
 use super::types::{conflict, membership_error, UnkeyedSession};
@@ -47,6 +48,8 @@ pub struct SqlStore<DB: Dialect> {
     cache: Option<SessionCache>,
     /// A task that maintains the database while the store lives (SQLite's checkpoints).
     maintenance: Option<tokio::task::AbortHandle>,
+    /// Only on Postgres: the session check's lookups, batched; see `coalesce.rs`.
+    coalescer: Option<Coalescer>,
 }
 
 impl<DB: Dialect> Drop for SqlStore<DB> {
@@ -63,7 +66,14 @@ impl<DB: Dialect> SqlStore<DB> {
             pool,
             cache: cache.then(SessionCache::default),
             maintenance: None,
+            coalescer: None,
         }
+    }
+
+    /// Answers the session check's lookups through `coalescer`.
+    pub(in crate::store) fn coalesced(mut self, coalescer: Coalescer) -> Self {
+        self.coalescer = Some(coalescer);
+        self
     }
 
     /// Runs `task` until the store is dropped.
@@ -169,7 +179,10 @@ impl<DB: Dialect> SqlStore<DB> {
         args: Args,
     ) -> StoreResult<Option<SessionContext>> {
         let Some(cache) = &self.cache else {
-            return self.optional(sql, args).await;
+            return match &self.coalescer {
+                Some(coalescer) => coalescer.find(lookup, hash).await,
+                None => self.optional(sql, args).await,
+            };
         };
         if let Some(hit) = cache.get(hash, lookup) {
             return Ok(Some(hit));
