@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Playwright suite in Debian's Chromium against the real server binary on a
-# fresh SQLite database, then stops the server whatever the outcome.
+# fresh SQLite database (and, given TEST_POSTGRES_URL, two nodes on one fresh Postgres
+# database), then stops the servers whatever the outcome.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +43,17 @@ start() {
 # address (the account-wide search filters by it).
 start server "$BASE_URL" DATABASE_URL="$DATABASE_URL" TRUSTED_PROXY_HEADER=x-forwarded-for
 start reauth "$REAUTH_BASE_URL" DATABASE_URL="$REAUTH_DATABASE_URL" REAUTHENTICATE_AFTER_SECS=0
+
+# Under scripts/with-postgres.sh (make test), two more servers share one Postgres
+# database: the two-node spec puts the administrator on one and the member on the other.
+if [ -n "${TEST_POSTGRES_URL:-}" ]; then
+  psql -q "$TEST_POSTGRES_URL" -c "CREATE DATABASE sc_e2e_cluster" >/dev/null
+  export CLUSTER_DATABASE_URL="${TEST_POSTGRES_URL%/*}/sc_e2e_cluster"
+  export CLUSTER_A_URL="http://127.0.0.1:$((port + 2))"
+  export CLUSTER_B_URL="http://127.0.0.1:$((port + 3))"
+  start node-a "$CLUSTER_A_URL" DATABASE_URL="$CLUSTER_DATABASE_URL"
+  start node-b "$CLUSTER_B_URL" DATABASE_URL="$CLUSTER_DATABASE_URL"
+fi
 
 status=0
 (cd end2end && npx playwright test "${@:2}") || status=$?

@@ -682,6 +682,61 @@ async fn credentials_resolve_rotate_and_expire() {
     assert!(store.session(acme.id, cli.id).await.unwrap().is_none());
 }
 
+/// Many checks at once (on Postgres, answered by shared queries): each finds its own
+/// session, with its own state, and nothing for a credential of the wrong kind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_checks_each_find_their_own_session() {
+    let store = fresh_store().await;
+    let (acme, owner) = acme(&store).await;
+    let mut made = Vec::new();
+    for seed in 10..50u8 {
+        let session = store
+            .create_session(&session_for(acme.id, owner.id, t0(), seed))
+            .await
+            .unwrap();
+        if session.kind == SessionKind::Cli {
+            let access = TokenHash([seed + 100; 32]);
+            let expiry = t0() + Duration::minutes(10);
+            store.add_access_token(session.id, &access, expiry).await.unwrap();
+        }
+        made.push((seed, session));
+    }
+    let end = SessionEnd::system(EndReason::Inactivity, t0());
+    for (_, session) in made.iter().filter(|(seed, _)| seed % 5 == 0) {
+        assert!(end_one(&store, acme.id, session.id, &end).await);
+    }
+    let shared = store.product();
+    let mut checks = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        for (seed, session) in made.clone() {
+            let store = shared.clone();
+            checks.spawn(async move {
+                let other = match session.kind {
+                    SessionKind::Browser => SessionKind::Cli,
+                    SessionKind::Cli => SessionKind::Browser,
+                };
+                let hash = TokenHash([seed; 32]);
+                let found = store.session_by_token(&hash, session.kind).await.unwrap();
+                let wrong_kind = store.session_by_token(&hash, other).await.unwrap();
+                let access = TokenHash([seed + 100; 32]);
+                let by_access = store
+                    .session_by_access_token(&access, t0() + Duration::minutes(1))
+                    .await
+                    .unwrap();
+                (seed, session, found, wrong_kind, by_access)
+            });
+        }
+    }
+    for (seed, session, found, wrong_kind, by_access) in checks.join_all().await {
+        let found = found.expect("its session");
+        assert_eq!(found.session_id, session.id);
+        assert_eq!(found.ended_at.is_some(), seed % 5 == 0, "session {seed}");
+        assert!(wrong_kind.is_none());
+        let cli = session.kind == SessionKind::Cli;
+        assert_eq!(by_access.map(|c| c.session_id), cli.then_some(session.id));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attempts_are_counted_one_by_one_even_in_parallel() {
     let store = fresh_store().await;

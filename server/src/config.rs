@@ -40,6 +40,12 @@ pub struct Config {
     #[arg(long, env = "DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, global = true)]
     pub db_acquire_timeout_secs: u64,
 
+    /// Connections this process opens to Postgres at most (1–1000). Across all nodes,
+    /// nodes × this must stay under the server's `max_connections`. SQLite ignores it.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 16, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_pool_size: u32,
+
     /// Serve cookies with `Secure` and the `__Host-` name prefix. Turn on whenever the
     /// console is reached over HTTPS; leave off only for http://127.0.0.1.
     #[arg(long, env = "SECURE_COOKIES", global = true)]

@@ -55,6 +55,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     app::ssr::crypto::set_password_threads(usize::from(config.password_threads));
     store::set_acquire_timeout(std::time::Duration::from_secs(config.db_acquire_timeout_secs));
+    store::set_pool_size(config.db_pool_size);
     let store = connect_with_retries(&config.database_url, config.db_connect_timeout_secs).await?;
     store.migrate().await.context("cannot migrate the database")?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -230,6 +230,18 @@ fn acquire_timeout() -> std::time::Duration {
     std::time::Duration::from_millis(ACQUIRE_TIMEOUT_MS.load(std::sync::atomic::Ordering::Relaxed))
 }
 
+/// Connections each process opens to Postgres at most (SQLite keeps its own four).
+static POOL_SIZE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(16);
+
+/// Sets the Postgres pool's size for stores opened afterwards: set it at start-up.
+pub fn set_pool_size(connections: u32) {
+    POOL_SIZE.store(connections.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+fn pool_size() -> u32 {
+    POOL_SIZE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Opens the store a `DATABASE_URL` names: `postgres://` or `postgresql://` for
 /// Postgres, `sqlite:` for a SQLite file (created with its folder if missing).
 pub async fn connect(url: &str) -> StoreResult<DynStore> {

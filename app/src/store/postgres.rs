@@ -26,7 +26,7 @@ impl SqlStore<Postgres> {
         // dropped by the server or a firewall; otherwise a dead connection fails its
         // query once and is discarded.
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(super::pool_size())
             .acquire_timeout(super::acquire_timeout())
             .test_before_acquire(false)
             .before_acquire(|conn, meta| {
