@@ -40,13 +40,19 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, a
     if let Some(net) = &f.ip {
         let (lo, hi) = key_range(net);
         let (lo, hi) = (bind(args, Value::Bytes(lo)), bind(args, Value::Bytes(hi)));
-        let first = format!("s.ip_key >= {lo} AND s.ip_key <= {hi}");
-        let last = format!("s.last_ip_key >= {lo} AND s.last_ip_key <= {hi}");
+        let range = |column: &str| format!("s.{column} >= {lo} AND s.{column} <= {hi}");
+        // Each bound marked selective: otherwise SQLite may walk a whole day of sign-ins
+        // (the liveness bounds on `created_at`) rather than the address range (0.45 s
+        // against 0.04 s to count ~11 000 live sessions of a /27).
+        let indexed = |column: &str| {
+            let lower = DB::selective(format!("s.{column} >= {lo}"));
+            format!("{lower} AND {}", DB::selective(format!("s.{column} <= {hi}")))
+        };
         and.push(match address {
-            Address::Both => format!("(({first}) OR ({last}))"),
-            Address::First => first,
+            Address::Both => format!("(({}) OR ({}))", range("ip_key"), range("last_ip_key")),
+            Address::First => indexed("ip_key"),
             // Disjoint from the first branch, so the branches add up without a dedupe.
-            Address::Last => format!("{last} AND NOT ({first})"),
+            Address::Last => format!("{} AND NOT ({})", indexed("last_ip_key"), range("ip_key")),
         });
     }
     if let Some(device) = &f.device {
