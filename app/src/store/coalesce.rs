@@ -17,9 +17,10 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 /// Most lookups one query answers.
 const MOST_PER_QUERY: usize = 128;
 
-/// Queries in flight at once. While they run, new lookups queue up and form the next
-/// batch; more slots mean smaller batches and more statements for the database.
-const QUERIES_IN_FLIGHT: usize = 4;
+/// Queries in flight at once (and connections of the lookups' own pool). While they
+/// run, new lookups queue up and form the next batch; more slots mean smaller batches
+/// and more statements for the database.
+pub(in crate::store) const QUERIES_IN_FLIGHT: usize = 2;
 
 struct Pending {
     lookup: Lookup,
@@ -94,7 +95,10 @@ async fn answer(pool: &PgPool, batch: Vec<Pending>) {
         if group.is_empty() {
             continue;
         }
-        let hashes: Vec<&[u8]> = group.iter().map(|p| p.hash.0.as_slice()).collect();
+        // The same credential may wait twice (a browser's parallel requests).
+        let mut hashes: Vec<&[u8]> = group.iter().map(|p| p.hash.0.as_slice()).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
         match query(pool, statement, &hashes).await {
             Ok(found) => {
                 for pending in group {

@@ -2,7 +2,7 @@
 //! database. Its store keeps nothing in memory: an end made by one process must hold at
 //! once in all of them.
 
-use super::coalesce::Coalescer;
+use super::coalesce::{Coalescer, QUERIES_IN_FLIGHT};
 use super::dialect::{self, Args, BoxFuture, Dialect, Record};
 use super::sql_store::SqlStore;
 use super::{sql, StoreResult};
@@ -21,29 +21,43 @@ pub type PostgresStore = SqlStore<Postgres>;
 
 impl SqlStore<Postgres> {
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        // sqlx pings a pooled connection on every acquire by default: a second round trip
-        // for each session check. Ping only one that sat idle long enough to have been
-        // dropped by the server or a firewall; otherwise a dead connection fails its
-        // query once and is discarded.
-        let pool = PgPoolOptions::new()
-            .max_connections(super::pool_size())
-            .acquire_timeout(super::acquire_timeout())
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
+        let pool = pool_options(super::pool_size()).connect(url).await?;
+        // The session check's coalesced lookups have connections of their own, one per
+        // query in flight, with generic plans: Postgres would otherwise plan the batch
+        // afresh for every array it is given (about 2 ms, more than the lookups).
+        let lookups = pool_options(QUERIES_IN_FLIGHT as u32)
+            .after_connect(|conn, _meta| {
                 Box::pin(async move {
-                    if meta.idle_for > IDLE_PING_AFTER {
-                        sqlx::Connection::ping(conn).await?;
-                    }
-                    Ok(true)
+                    conn.execute("SET plan_cache_mode = force_generic_plan").await?;
+                    Ok(())
                 })
             })
             .connect(url)
             .await?;
-        let (coalescer, task) = Coalescer::start(pool.clone());
+        let (coalescer, task) = Coalescer::start(lookups);
         Ok(SqlStore::new(pool, false)
             .coalesced(coalescer)
             .maintained_by(task))
     }
+}
+
+/// sqlx pings a pooled connection on every acquire by default: a second round trip for
+/// each session check. Ping only one that sat idle long enough to have been dropped by
+/// the server or a firewall; otherwise a dead connection fails its query once and is
+/// discarded.
+fn pool_options(connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(super::acquire_timeout())
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > IDLE_PING_AFTER {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 #[cfg(feature = "testing")]

@@ -164,19 +164,22 @@ pub const CONTEXT_BY_ACCESS_TOKEN: &str = concat!(
     " WHERE t.token_hash = $1 AND t.purpose = 'access' AND t.expires_at > $2"
 );
 /// The coalesced session check on Postgres (`coalesce.rs`): many hashes, one statement,
-/// each row with the hash that found it. The caller checks the kind and the expiry.
+/// each row with the hash that found it; one index lookup per hash (a plain
+/// `token_hash = ANY($1)` is planned as a bitmap scan). The caller checks the kind and
+/// the expiry.
 pub const CONTEXTS_BY_TOKEN_POSTGRES: &str = concat!(
     context_select!(),
-    ", NULL::timestamptz AS token_expires_at, s.token_hash AS looked_up FROM login_sessions s",
-    context_joins!(),
-    " WHERE s.token_hash = ANY($1)"
+    ", NULL::timestamptz AS token_expires_at, q.looked_up \
+     FROM unnest($1::bytea[]) AS q (looked_up) JOIN login_sessions s ON s.token_hash = q.looked_up",
+    context_joins!()
 );
 pub const CONTEXTS_BY_ACCESS_TOKEN: &str = concat!(
     context_select!(),
-    ", t.expires_at AS token_expires_at, t.token_hash AS looked_up FROM session_tokens t \
+    ", t.expires_at AS token_expires_at, q.looked_up \
+     FROM unnest($1::bytea[]) AS q (looked_up) \
+     JOIN session_tokens t ON t.token_hash = q.looked_up AND t.purpose = 'access' \
      JOIN login_sessions s ON s.id = t.session_id",
-    context_joins!(),
-    " WHERE t.token_hash = ANY($1) AND t.purpose = 'access'"
+    context_joins!()
 );
 
 // CLI credentials.
