@@ -3,6 +3,7 @@
 //! into a service. The token endpoint follows OAuth 2.0 conventions (RFC 6749 password
 //! and refresh grants, RFC 7009 revocation) and answers with OAuth error bodies.
 
+mod events;
 mod oauth;
 mod sessions;
 mod settings;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/token", post(oauth::token))
         .route("/api/v1/auth/revoke", post(oauth::revoke))
         .route("/api/v1/me", get(me))
+        .route("/api/v1/events", get(events::stream))
         .route("/api/v1/account/sessions", get(sessions::list))
         .route("/api/v1/account/sessions/end", post(sessions::end))
         .route(

@@ -77,12 +77,47 @@ pub async fn judge(
         }
         return Ok(Ok(caller(context)));
     }
+    Ok(Err(over(state, &context, verdict, now).await?))
+}
+
+/// Looks at a presented credential again without counting it as activity (an open
+/// event stream is not someone using the console): when its session expires if nothing
+/// else happens, or why it is over.
+pub async fn peek(
+    state: &AppState,
+    token: &str,
+    presented: Presented,
+) -> Result<Result<DateTime<Utc>, Refusal>, AppError> {
+    let now = state.clock.now();
+    let hash = hash_token(token);
+    let context = match presented {
+        Presented::Cookie => state.store.session_by_token(&hash, SessionKind::Browser).await?,
+        Presented::AccessToken => state.store.session_by_access_token(&hash, now).await?,
+    };
+    let Some(context) = context else {
+        return Ok(Err(Refusal::Unknown));
+    };
+    let verdict = session::evaluate(context.times(), &context.settings, now);
+    if verdict == SessionState::Active {
+        let expiry = session::expires_at(context.created_at, context.last_active_at, &context.settings);
+        return Ok(Ok(expiry));
+    }
+    Ok(Err(over(state, &context, verdict, now).await?))
+}
+
+/// Why a session found not active is over; an expiry nobody recorded yet is recorded now.
+async fn over(
+    state: &AppState,
+    context: &SessionContext,
+    verdict: SessionState,
+    now: DateTime<Utc>,
+) -> Result<Refusal, AppError> {
     if let (SessionState::Idle | SessionState::PastMaximum, Some(reason)) = (verdict, verdict.end_reason()) {
         let end = SessionEnd::system(reason, now);
         end_sessions(&*state.store, context.account_id, one(context.session_id), end).await?;
     }
     let notice = SignInNotice::for_state(verdict, &context.settings).unwrap_or(SignInNotice::Ended);
-    Ok(Err(Refusal::Over(notice)))
+    Ok(Refusal::Over(notice))
 }
 
 fn caller(c: SessionContext) -> Caller {

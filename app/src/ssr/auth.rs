@@ -125,6 +125,16 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The credential a request presents: a bearer token, else the session cookie.
+pub fn presented_credential(headers: &HeaderMap, security: &SecurityConfig) -> Option<(String, Presented)> {
+    match bearer_token(headers) {
+        Some(token) => Some((token.to_string(), Presented::AccessToken)),
+        None => {
+            cookie_token(headers, cookie_name(security)).map(|token| (token.to_string(), Presented::Cookie))
+        }
+    }
+}
+
 /// The client's address: the socket peer, or the last hop the trusted proxy recorded.
 pub fn client_ip(request: &Request, security: &SecurityConfig) -> String {
     if let Some(header) = &security.trusted_proxy_header {
@@ -227,11 +237,7 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
 
     let ip = client_ip(&request, &state.security);
     let user_agent = request.headers().get(http::header::USER_AGENT).cloned();
-    let credential = match bearer_token(request.headers()) {
-        Some(token) => Some((token.to_string(), Presented::AccessToken)),
-        None => cookie_token(request.headers(), cookie_name(&state.security))
-            .map(|token| (token.to_string(), Presented::Cookie)),
-    };
+    let credential = presented_credential(request.headers(), &state.security);
     let auth = match &credential {
         None => Auth::Anonymous,
         Some((token, presented)) => match check::check(&state, token, *presented, &ip).await {

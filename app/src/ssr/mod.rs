@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod guard;
 pub mod server_fn;
 pub mod state;
+pub mod streams;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use state::{AppState, SecurityConfig};

@@ -39,6 +39,8 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     pub security: SecurityConfig,
     pub leptos_options: LeptosOptions,
+    /// The live console's open event streams on this process (a limit, not truth).
+    pub streams: super::streams::OpenStreams,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             clock,
             security,
             leptos_options,
+            streams: Default::default(),
         }))
     }
 }

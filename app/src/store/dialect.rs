@@ -143,6 +143,9 @@ pub trait Dialect: Database {
     /// n of them costs n²: 65 ms for the 8,000 arguments of a 1,000-row audit insert,
     /// 2.5 ms with `?` (which binds in order).
     const ANONYMOUS_VALUES: bool = false;
+    /// Sends a notification with the writing transaction (`$1` channel, `$2` payload);
+    /// `None` where one process owns the database and publishes in memory.
+    const NOTIFY: Option<&'static str> = None;
 
     /// Tells the planner a condition holds for few rows (a search for a person's
     /// sessions), where its own estimate would scan instead; as written by default.

@@ -10,6 +10,7 @@ mod cache;
 mod coalesce;
 mod codec;
 mod dialect;
+pub mod events;
 mod postgres;
 mod sql;
 mod sql_store;
@@ -137,6 +138,8 @@ pub trait AccountStore: Send + Sync + 'static {
 /// check's lookups and the sweep.
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
+    /// What happens to sessions from now on, as each write commits (see `events.rs`).
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<events::Feed>;
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession>;
     /// Records activity: last-active time and address. Callers throttle it (see
     /// `domain::session::needs_touch`) so the session check does not write per request.

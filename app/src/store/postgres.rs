@@ -4,10 +4,11 @@
 
 use super::coalesce::{Coalescer, QUERIES_IN_FLIGHT};
 use super::dialect::{self, Args, BoxFuture, Dialect, Record};
+use super::events::{self, Bus, Feed};
 use super::sql_store::SqlStore;
 use super::{sql, StoreResult};
 use sqlx::error::BoxDynError;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::Executor;
 use sqlx::{Database, PgConnection, Pool, Postgres};
 use std::time::Duration;
@@ -35,9 +36,51 @@ impl SqlStore<Postgres> {
             .connect(url)
             .await?;
         let (coalescer, task) = Coalescer::start(lookups);
-        Ok(SqlStore::new(pool, false)
+        let store = SqlStore::new(pool, false)
             .coalesced(coalescer)
-            .maintained_by(task))
+            .maintained_by(task);
+        let listener = tokio::spawn(listen_forever(url.to_string(), store.bus()));
+        Ok(store.maintained_by(listener))
+    }
+}
+
+/// Forwards every node's session events (`NOTIFY`, sent as each write commits) to this
+/// node's subscribers, on a connection of its own. Whenever it (re)connects, events may
+/// have been missed: subscribers are told to resynchronise.
+async fn listen_forever(url: String, bus: Bus) {
+    loop {
+        match PgListener::connect(&url).await {
+            Ok(mut listener) => match listener.listen(events::CHANNEL).await {
+                Ok(()) => {
+                    bus.send(Feed::Resync);
+                    forward(&mut listener, &bus).await;
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot listen for session events"),
+            },
+            Err(e) => tracing::warn!(error = %e, "cannot connect to listen for session events"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn forward(listener: &mut PgListener, bus: &Bus) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => {
+                for event in events::parse(notification.payload()) {
+                    bus.send(Feed::Event(event));
+                }
+            }
+            // The connection dropped; the next call reconnects. What was sent meanwhile is lost.
+            Ok(None) => {
+                tracing::warn!("the session event listener lost its connection; reconnecting");
+                bus.send(Feed::Resync);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the session event listener failed");
+                return;
+            }
+        }
     }
 }
 
@@ -78,6 +121,7 @@ impl Dialect for Postgres {
     const CONTEXT_BY_TOKEN: &'static str = sql::CONTEXT_BY_TOKEN_POSTGRES;
     // Autovacuum keeps Postgres's statistics current.
     const REFRESH_STATISTICS: Option<(&'static str, &'static str)> = None;
+    const NOTIFY: Option<&'static str> = Some("SELECT pg_notify($1, $2)");
 
     fn migrate(pool: &Pool<Self>) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move { Ok(MIGRATOR.run(pool).await?) })

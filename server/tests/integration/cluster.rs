@@ -330,6 +330,62 @@ async fn cli_sessions_revoked_or_reused_on_one_node_are_refused_by_the_other() {
     assert_eq!(me(&a, &access).await.0, 401);
 }
 
+/// Opens `GET /api/v1/events` on `node` and reads until `needle` arrives (or 10 s pass).
+async fn stream_until(stream: &mut TcpStream, needle: &str) -> String {
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut buffer = [0u8; 4096];
+    while !text.contains(needle) {
+        let read = tokio::time::timeout_at(deadline, stream.read(&mut buffer))
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} within 10 s; got {text:?}"))
+            .expect("the stream reads");
+        assert!(read > 0, "the stream closed before {needle:?}: {text:?}");
+        text.push_str(&String::from_utf8_lossy(&buffer[..read]));
+    }
+    text
+}
+
+async fn open_events(node: &Node, cookie: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(node.addr).await.expect("the node");
+    let request = format!(
+        "GET /api/v1/events HTTP/1.0\r\nhost: {}\r\ncookie: {cookie}\r\n\r\n",
+        node.addr
+    );
+    stream.write_all(request.as_bytes()).await.expect("a request");
+    stream
+}
+
+#[tokio::test]
+async fn an_end_through_one_node_reaches_the_event_stream_on_the_other() {
+    let Some((a, b, url)) = two_nodes().await else {
+        return;
+    };
+    let (_, member_id) = seed(&url).await;
+    let admin = sign_in(&a, "admin").await;
+    let member = sign_in(&b, "member").await;
+    let session = me(&b, &member).await.1.expect("a session id");
+    let mut admins_events = open_events(&a, &admin).await;
+    let mut members_events = open_events(&b, &member).await;
+    let head = stream_until(&mut members_events, "text/event-stream").await;
+    assert!(head.starts_with("HTTP/1.0 200"), "{head}");
+    stream_until(&mut admins_events, "text/event-stream").await;
+
+    // A new sign-in through B shows on the administrator's stream on A.
+    let other = sign_in(&b, "member").await;
+    let others_session = me(&b, &other).await.1.expect("a session id");
+    stream_until(&mut admins_events, &others_session).await;
+
+    // An end through A: the member's stream on B says so and closes.
+    let form = format!("user_id={member_id}&session_id={session}");
+    assert_eq!(
+        post(&a, "/api/iam_end_session", &form, Some(&admin)).await.status,
+        200
+    );
+    let text = stream_until(&mut members_events, "event: ended").await;
+    assert!(text.contains("/signin?notice=ended"), "{text}");
+}
+
 #[tokio::test]
 async fn sign_in_failures_are_counted_across_both_nodes() {
     let Some((a, b, url)) = two_nodes().await else {

@@ -12,6 +12,7 @@ mod support;
 mod account_sessions;
 mod admin;
 mod cluster;
+mod events;
 mod faults;
 mod hardening;
 mod iam;

@@ -12,6 +12,7 @@ use super::cache::{Lookup, SessionCache};
 use super::coalesce::Coalescer;
 use super::dialect::Value;
 use super::dialect::{args, Args, Dialect, Record};
+use super::events::{self, Bus, Feed, SessionEvent};
 use super::types::{conflict, membership_error, UnkeyedSession};
 use super::{
     sql, NewAuditEvent, NewUser, SessionContext, Store, StoreError, StoreResult, TokenHash, BULK_ROWS,
@@ -46,15 +47,18 @@ pub struct SqlStore<DB: Dialect> {
     pub(in crate::store) pool: Pool<DB>,
     /// Only where one process owns the database (SQLite); see `cache.rs`.
     cache: Option<SessionCache>,
-    /// A task that maintains the database while the store lives (SQLite's checkpoints).
-    maintenance: Option<tokio::task::AbortHandle>,
+    /// Tasks that serve the store while it lives (SQLite's checkpoints, Postgres's
+    /// batched lookups and event listener).
+    maintenance: Vec<tokio::task::AbortHandle>,
+    /// Where this process's subscribers hear about sessions (see `events.rs`).
+    bus: Bus,
     /// Only on Postgres: the session check's lookups, batched; see `coalesce.rs`.
     coalescer: Option<Coalescer>,
 }
 
 impl<DB: Dialect> Drop for SqlStore<DB> {
     fn drop(&mut self) {
-        if let Some(task) = &self.maintenance {
+        for task in &self.maintenance {
             task.abort();
         }
     }
@@ -65,7 +69,8 @@ impl<DB: Dialect> SqlStore<DB> {
         SqlStore {
             pool,
             cache: cache.then(SessionCache::default),
-            maintenance: None,
+            maintenance: Vec::new(),
+            bus: Bus::default(),
             coalescer: None,
         }
     }
@@ -78,8 +83,32 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// Runs `task` until the store is dropped.
     pub(in crate::store) fn maintained_by(mut self, task: tokio::task::JoinHandle<()>) -> Self {
-        self.maintenance = Some(task.abort_handle());
+        self.maintenance.push(task.abort_handle());
         self
+    }
+
+    pub(in crate::store) fn bus(&self) -> Bus {
+        self.bus.clone()
+    }
+
+    /// Makes `events` known once their write commits: on Postgres by notifications
+    /// sent inside its transaction `tx`; on SQLite, call [`Self::announced`] after the commit.
+    async fn announce(tx: &mut Tx<DB>, events: &[SessionEvent]) -> StoreResult<()> {
+        if let Some(notify) = DB::NOTIFY {
+            for payload in events::payloads(events) {
+                DB::execute(&mut **tx, notify, args![events::CHANNEL, payload]).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After the commit: publishes `events` in this process where no notification does.
+    fn announced(&self, events: &[SessionEvent]) {
+        if DB::NOTIFY.is_none() {
+            for event in events {
+                self.bus.send(Feed::Event(*event));
+            }
+        }
     }
 
     async fn conn(&self) -> StoreResult<PoolConnection<DB>> {

@@ -9,6 +9,7 @@ use crate::model::{LoginSession, SessionListing};
 use crate::store::cache::Lookup;
 use crate::store::dialect::Value;
 use crate::store::dialect::{args, Args, Dialect};
+use crate::store::events::{Change, Feed, SessionEvent};
 use crate::store::types::conflict;
 use crate::store::{
     sql, AccountSessionListing, Liveness, NewAuditEvent, NewSession, SessionContext, SessionCount,
@@ -19,8 +20,22 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+/// What happened to a session, for the live console.
+fn event(session: &LoginSession, change: Change) -> SessionEvent {
+    SessionEvent {
+        account_id: session.account_id,
+        user_id: session.user_id,
+        session_id: session.id,
+        change,
+    }
+}
+
 #[async_trait]
 impl<DB: Dialect> SessionStore for SqlStore<DB> {
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Feed> {
+        self.bus().subscribe()
+    }
+
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession> {
         let mut tx = self.pool.begin().await?;
         let label = device_label(&new.user_agent, new.kind);
@@ -31,7 +46,10 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         let session: LoginSession = created.map_err(conflict)?.pop().ok_or(StoreError::NotFound)?;
         let args = args![new.account_id, new.user_id, new.created_at];
         DB::execute(&mut *tx, sql::MEMBER_ACTIVE_AT, args).await?;
+        let started = [event(&session, Change::Started)];
+        Self::announce(&mut tx, &started).await?;
         tx.commit().await?;
+        self.announced(&started);
         Ok(session)
     }
 
@@ -47,7 +65,15 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             return Ok(());
         };
         DB::execute(&mut *tx, sql::MEMBER_ACTIVE_AT, args![account_id, user_id, at]).await?;
+        let active = [SessionEvent {
+            account_id,
+            user_id,
+            session_id: id,
+            change: Change::Active,
+        }];
+        Self::announce(&mut tx, &active).await?;
         tx.commit().await?;
+        self.announced(&active);
         if let Some(cache) = &self.cache {
             cache.touched(id, at, ip);
         }
@@ -132,7 +158,13 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             let bulk = NewAuditEvent::bulk_end(account_id, end, summary, ended.len());
             insert_audits(&mut tx, &[bulk]).await?;
         }
+        let events: Vec<_> = ended
+            .iter()
+            .map(|s| event(s, Change::Ended(end.reason)))
+            .collect();
+        Self::announce(&mut tx, &events).await?;
         tx.commit().await?;
+        self.announced(&events);
         if !ended.is_empty() {
             self.invalidate();
         }
