@@ -18,9 +18,12 @@ async function tabTo(page: Page, target: Locator, backwards = false) {
   throw new Error(`could not reach ${target} with the keyboard`);
 }
 
+/** The tab leaves by itself (its event stream says the session ended); the console
+ * stays closed to it afterwards. */
 async function expectSignedOut(page: Page) {
-  await page.goto("/");
   await expect(page).toHaveURL(/\/signin\?notice=ended$/);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/signin$/);
 }
 
 async function expectSignedIn(page: Page) {

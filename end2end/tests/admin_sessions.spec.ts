@@ -21,10 +21,12 @@ async function openSessionsOf(page: Page, name: string) {
   return drawer;
 }
 
+/** The member's open tab leaves by itself, showing why; the console stays closed. */
 async function expectSignedOutWithMessage(page: Page) {
-  await page.goto("/");
   await expect(page).toHaveURL(/\/signin\?notice=ended$/);
   await expect(page.getByRole("status")).toHaveText("Your session has ended. Sign in again.");
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/signin$/);
 }
 
 test("an administrator ends a member's browser session; the member is signed out at the next navigation", async ({ browser }) => {

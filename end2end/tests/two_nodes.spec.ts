@@ -34,11 +34,13 @@ test("an administrator on node A ends a member's session; node B signs the membe
   await confirm.getByRole("button", { name: "End session" }).click();
   await expect(drawer.getByRole("status")).toHaveText("Session ended");
 
-  // Node B refuses the member's cookie at the very next request.
-  await memberPage.goto("/");
-  await expect(memberPage).toHaveURL(/\/signin\?notice=ended$/);
+  // Node B's event stream hears of it (Postgres NOTIFY) and the member's tab leaves.
+  await expect(memberPage).toHaveURL(/\/signin\?notice=ended$/, { timeout: 2_000 });
   await expect(memberPage.getByRole("status")).toHaveText("Your session has ended. Sign in again.");
   await expectNoA11yViolations(memberPage);
+  // And node B refuses the cookie at its next request.
+  await memberPage.goto("/");
+  await expect(memberPage).toHaveURL(/\/signin$/);
   // The administrator's own session, on node A, is untouched.
   await adminPage.reload();
   await expect(adminPage.getByRole("button", { name: /Avatar menu/ })).toBeVisible();

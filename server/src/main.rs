@@ -117,7 +117,7 @@ async fn serve(
         config.session_retention_days,
         config.sweep_interval_secs,
     ));
-    let app = server::router(state);
+    let app = server::router(state.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -128,7 +128,14 @@ async fn serve(
         max_connections: config.max_connections,
         shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
     };
-    server::serve::serve(listener, app, limits, shutdown_signal()).await?;
+    // Event streams never finish on their own: end them as shutdown begins, so their
+    // connections drain within the grace period like any other.
+    let streams = state.streams.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        streams.close_all();
+    };
+    server::serve::serve(listener, app, limits, shutdown).await?;
     Ok(())
 }
 

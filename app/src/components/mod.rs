@@ -4,6 +4,7 @@ pub mod confirm;
 pub mod details;
 pub mod drawer;
 pub mod header;
+pub mod live;
 pub mod loading;
 pub mod menu;
 pub mod modal;

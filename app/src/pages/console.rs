@@ -22,6 +22,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                 match caller.await {
                     Ok(caller) => {
                         provide_context(caller.clone());
+                        crate::components::live::provide_live_changes();
                         view! {
                             <ConsoleHeader caller />
                             <main id="main" class="console-main" tabindex="-1">

@@ -3,13 +3,20 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 /// Event streams one session may keep open at once on one process.
 pub const MOST_STREAMS_PER_SESSION: usize = 10;
 
-#[derive(Clone, Default)]
-pub struct OpenStreams(Arc<Mutex<HashMap<Uuid, usize>>>);
+#[derive(Clone)]
+pub struct OpenStreams(Arc<Mutex<HashMap<Uuid, usize>>>, Arc<watch::Sender<bool>>);
+
+impl Default for OpenStreams {
+    fn default() -> Self {
+        OpenStreams(Default::default(), Arc::new(watch::channel(false).0))
+    }
+}
 
 /// One open stream; dropping it (the stream ended) frees its place.
 pub struct StreamPermit {
@@ -18,6 +25,16 @@ pub struct StreamPermit {
 }
 
 impl OpenStreams {
+    /// Becomes `true` when the server shuts down: every stream then ends.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.1.subscribe()
+    }
+
+    /// Ends every open stream cleanly (at shutdown, before connections are drained).
+    pub fn close_all(&self) {
+        self.1.send_replace(true);
+    }
+
     /// A place for one more stream of `session`, unless it has the most already.
     pub fn open(&self, session: Uuid) -> Option<StreamPermit> {
         let mut open = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

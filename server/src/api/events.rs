@@ -53,6 +53,7 @@ pub async fn stream(
         return (StatusCode::TOO_MANY_REQUESTS, Json(json!({ "error": error }))).into_response();
     };
     let watch = Watch {
+        closing: state.streams.closing(),
         feed: state.store.subscribe(),
         state,
         caller,
@@ -74,6 +75,8 @@ pub async fn stream(
 /// One open stream: the caller, their credential (to look at the session again) and
 /// the feed of events.
 struct Watch {
+    /// Turns `true` when the server shuts down.
+    closing: tokio::sync::watch::Receiver<bool>,
     feed: Receiver<Feed>,
     state: AppState,
     caller: Caller,
@@ -88,11 +91,12 @@ struct Watch {
 impl Watch {
     /// The next event to send, or `None` to close the stream.
     async fn next(&mut self) -> Option<Event> {
-        if self.done {
+        if self.done || *self.closing.borrow() {
             return None;
         }
         loop {
             tokio::select! {
+                _ = self.closing.changed() => return None,
                 feed = self.feed.recv() => match feed {
                     Ok(Feed::Event(event)) => {
                         if event.session_id == self.caller.session_id {

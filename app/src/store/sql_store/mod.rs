@@ -254,8 +254,13 @@ impl<DB: Dialect> Store for SqlStore<DB> {
         Ok(())
     }
 
+    /// A read like any other: a pooled connection that broke since its last use (the
+    /// session check no longer goes through this pool on Postgres, so nothing else may
+    /// have found out yet) is replaced rather than reported as the database being down.
     async fn ping(&self) -> StoreResult<()> {
-        self.run("SELECT 1", args![]).await.map(|_| ())
+        self.all::<(i64,)>("SELECT CAST(1 AS BIGINT)", args![])
+            .await
+            .map(|_| ())
     }
 }
 
