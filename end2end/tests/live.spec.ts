@@ -48,3 +48,37 @@ test("signing out in one tab takes the session's other tabs to the sign-in page"
   await expect(second).toHaveURL(/\/signin\?notice=signed_out$/, { timeout: 2_000 });
   await context.close();
 });
+
+test("an administrator's open drawer shows a new sign-in within 2 s and keeps the focus where it was", async ({ browser }) => {
+  const acme = createAccount(uniqueName("Drawer"));
+  const admin = await browser.newContext();
+  const member = await browser.newContext();
+  const adminPage = await admin.newPage();
+  await signIn(adminPage, acme.admin.email, acme.password);
+  await signIn(await member.newPage(), acme.member.email, acme.password);
+
+  // The admin's stream opened with the console page; the drawer is opened in the same page.
+  await adminPage.getByRole("button", { name: "Manage" }).click();
+  await adminPage.getByRole("menuitem", { name: "Access (IAM)" }).click();
+  await adminPage.getByRole("link", { name: acme.member.name }).click();
+  await adminPage.getByRole("button", { name: "View sessions" }).click();
+  const drawer = adminPage.getByRole("dialog", { name: `Login sessions for ${acme.member.name}` });
+  const actions = drawer.getByRole("button", { name: /^Actions for session / });
+  await expect(actions).toHaveCount(1);
+  const label = await actions.first().getAttribute("aria-label");
+  await actions.first().focus();
+
+  // The member signs in from another device: the open drawer shows it by itself.
+  const phone = await browser.newContext({
+    userAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Gecko/20100101 Firefox/133.0",
+  });
+  await signIn(await phone.newPage(), acme.member.email, acme.password);
+  await expect(actions).toHaveCount(2, { timeout: 2_000 });
+  await expect(drawer.locator('[aria-live="polite"]')).toHaveText("1 new session");
+  await expect(adminPage.locator(`[aria-label="${label}"]`)).toBeFocused();
+  await expect(drawer).toBeVisible();
+  await expectNoA11yViolations(adminPage);
+  await admin.close();
+  await member.close();
+  await phone.close();
+});

@@ -103,3 +103,146 @@ mod browser {
         });
     }
 }
+
+/// The live counter as an open list should follow it: it moves only while nothing is
+/// open over the list (a menu, a dialog: `busy`), so a refetch never closes what the
+/// person is using; a change that arrives meanwhile applies as soon as it closes.
+pub fn settled_live_changes(busy: Signal<bool>) -> Signal<u64> {
+    let live = live_changes();
+    let settled = RwSignal::new(live.get_untracked());
+    let retry = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        let latest = live.get();
+        retry.track();
+        let blocked = busy.get() || menu_open();
+        if latest == settled.get_untracked() {
+            return;
+        }
+        if blocked {
+            set_timeout(
+                move || retry.update(|n| *n += 1),
+                std::time::Duration::from_millis(300),
+            );
+        } else {
+            settled.set(latest);
+        }
+    });
+    settled.into()
+}
+
+/// Whether a menu button has its menu open anywhere on the page.
+fn menu_open() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        document()
+            .query_selector("[aria-expanded=\"true\"]")
+            .ok()
+            .flatten()
+            .is_some()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        false
+    }
+}
+
+/// The focused element's accessible name, to focus its replacement after a list is
+/// redrawn (row buttons are named after their session).
+pub fn remember_focus() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        document()
+            .active_element()
+            .and_then(|e| e.get_attribute("aria-label"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// Focuses the element named `label` once the redrawn list is on the page.
+pub fn restore_focus(label: Option<String>) {
+    #[cfg(feature = "hydrate")]
+    if let Some(label) = label {
+        request_animation_frame(move || {
+            use wasm_bindgen::JsCast;
+            let found = document()
+                .query_selector_all("[aria-label]")
+                .ok()
+                .and_then(|nodes| {
+                    (0..nodes.length())
+                        .filter_map(|i| nodes.item(i))
+                        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                        .find(|e| e.get_attribute("aria-label").as_deref() == Some(label.as_str()))
+                });
+            let already = document()
+                .active_element()
+                .and_then(|e| e.get_attribute("aria-label"))
+                .is_some_and(|l| l == label);
+            if let (Some(element), false) = (found, already) {
+                let _ = element.focus();
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = label;
+}
+
+/// What changed between two versions of a list of sessions (id, active), as one short
+/// sentence for a polite live region, or `None` when nothing did.
+pub fn describe_changes(before: &[(uuid::Uuid, bool)], after: &[(uuid::Uuid, bool)]) -> Option<String> {
+    let active = |list: &[(uuid::Uuid, bool)]| -> std::collections::HashSet<uuid::Uuid> {
+        list.iter().filter(|(_, a)| *a).map(|(id, _)| *id).collect()
+    };
+    let all_before: std::collections::HashSet<_> = before.iter().map(|(id, _)| *id).collect();
+    let (was, is) = (active(before), active(after));
+    let new = after.iter().filter(|(id, _)| !all_before.contains(id)).count();
+    let ended = was.iter().filter(|id| !is.contains(id)).count();
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            one.to_string()
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    match (new, ended) {
+        (0, 0) => None,
+        (n, 0) => Some(plural(n, "1 new session", "new sessions")),
+        (0, e) => Some(plural(e, "Session ended", "sessions ended")),
+        (n, e) => Some(format!(
+            "{}, {}",
+            plural(n, "1 new session", "new sessions"),
+            plural(e, "1 session ended", "sessions ended")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_changes;
+    use uuid::Uuid;
+
+    #[test]
+    fn changes_are_told_in_one_short_sentence() {
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        assert_eq!(describe_changes(&[(a, true)], &[(a, true)]), None);
+        assert_eq!(
+            describe_changes(&[(a, true)], &[(b, true), (a, true)]).as_deref(),
+            Some("1 new session")
+        );
+        assert_eq!(
+            describe_changes(&[(a, true), (b, true)], &[(b, true)]).as_deref(),
+            Some("Session ended")
+        );
+        assert_eq!(
+            describe_changes(&[(a, true)], &[(a, false)]).as_deref(),
+            Some("Session ended"),
+            "moved to Ended in the All view"
+        );
+        assert_eq!(
+            describe_changes(&[(a, true), (b, true)], &[(c, true)]).as_deref(),
+            Some("1 new session, 2 sessions ended")
+        );
+    }
+}

@@ -12,6 +12,7 @@ mod toolbar;
 use super::{reload_if_signed_out, StatusMessage};
 use crate::api::iam::{end_all_user_sessions, end_user_session, user_sessions};
 use crate::api::profile::{end_my_session, end_my_sessions, my_sessions};
+use crate::components::live::{describe_changes, remember_focus, restore_focus, settled_live_changes};
 use crate::components::Loading;
 use crate::domain::{Password, SessionView};
 use crate::error::AppError;
@@ -102,6 +103,25 @@ async fn end(scope: SessionScope, target: Target, password: Option<Password>) ->
     }
 }
 
+/// Puts `message` in the polite live region, unless one was put there less than a
+/// second ago (a burst of changes is not read out line by line).
+fn announce(region: RwSignal<String>, at: StoredValue<f64>, message: Option<String>) {
+    let Some(message) = message else {
+        return;
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        let now = js_sys::Date::now();
+        if now - at.get_value() < 1000.0 {
+            return;
+        }
+        at.set_value(now);
+        region.set(message);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (region, at, message);
+}
+
 /// After the viewer ended their own current session: this browser is signed out.
 fn go_to_sign_in() {
     #[cfg(feature = "hydrate")]
@@ -131,10 +151,16 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
             result
         }
     });
+    // Sessions starting, ending or active elsewhere refetch the list, but not while a
+    // menu or the confirmation is open over it.
+    let live = settled_live_changes(Signal::derive(move || target.get().is_some()));
     let sessions = Resource::new(
-        move || (view_filter.get(), end_action.version().get()),
-        move |(view, _)| load(scope, view),
+        move || (view_filter.get(), end_action.version().get(), live.get()),
+        move |(view, _, _)| load(scope, view),
     );
+    let announcement = RwSignal::new(String::new());
+    let shown = StoredValue::new(None::<(SessionView, Vec<(Uuid, bool)>)>);
+    let announced_at = StoredValue::new(f64::MIN);
 
     // An end finished: close the confirmation and announce it. The row that held the
     // focus is gone after the reload, so focus moves to the status message.
@@ -156,13 +182,31 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
         <div class="sessions-panel">
             <ViewFilter name=format!("{id}-view") selected=view_filter status />
             <StatusMessage status node_ref=status_ref />
+            <div class="visually-hidden" aria-live="polite" aria-atomic="true">
+                {move || announcement.get()}
+            </div>
             <Transition fallback=|| {
                 view! { <Loading text="Loading sessions…" quiet=true /> }
             }>
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(list) => {
-                            view! { <SessionsTable list scope showing=view_filter.get_untracked() target /> }
+                            let showing = view_filter.get_untracked();
+                            let now: Vec<_> = list
+                                .sessions
+                                .iter()
+                                .map(|s| (s.id, s.ended.is_none()))
+                                .collect();
+                            if let Some((was_showing, before)) = shown.get_value() {
+                                if was_showing == showing {
+                                    announce(announcement, announced_at, describe_changes(&before, &now));
+                                }
+                            }
+                            shown.set_value(Some((showing, now)));
+                            restore_focus(remember_focus());
+                            // The same view redrawn with other rows: say what changed
+                            // (at most once a second), and keep the focus where it was.
+                            view! { <SessionsTable list scope showing target /> }
                                 .into_any()
                         }
                         Err(e) => {

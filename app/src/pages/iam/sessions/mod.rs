@@ -9,6 +9,7 @@ mod list;
 
 use super::{IamHeading, LoadError};
 use crate::api::sessions::account_sessions;
+use crate::components::live::{remember_focus, restore_focus, settled_live_changes};
 use crate::components::{Loading, StatusMessage};
 use crate::domain::search::{FilterField, FilterInput};
 use crate::model::{BulkOutcome, BulkTarget};
@@ -98,9 +99,12 @@ pub fn AccountSessionsPage() -> impl IntoView {
     let status_ref = NodeRef::<leptos::html::P>::new();
     let ended = RwSignal::new(0u32);
 
+    // Sessions starting, ending or active elsewhere refetch the page, but not while a
+    // menu or the bulk end dialog is open over it.
+    let live = settled_live_changes(Signal::derive(move || bulk.get().is_some()));
     let sessions = Resource::new(
-        move || (request.get(), ended.get()),
-        |(r, _)| async move {
+        move || (request.get(), ended.get(), live.get()),
+        |(r, _, _)| async move {
             // A filter the browser can tell is wrong is not sent at all.
             if r.filter.parse().is_err() {
                 return None;
@@ -156,6 +160,7 @@ pub fn AccountSessionsPage() -> impl IntoView {
                             .into_any()
                     }
                     Some(Ok(page)) => {
+                        restore_focus(remember_focus());
                         view! { <SessionsList page request=request.get_untracked() picked bulk status /> }
                             .into_any()
                     }
