@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -224,6 +225,33 @@ def staleness(seeded, admin_cookie, rounds=10, hammered=None):
     return {"ends": 2 * rounds, "requests_after_end": checked, "stale_successes": stale}
 
 
+def idle_streams(cookies_path, count=1000):
+    """Opens `count` live-console event streams (`GET /api/v1/events`, one per pooled
+    browser session) and leaves them idle: the server's resident memory before, while
+    they are open, and after they close."""
+    with open(cookies_path) as f:
+        tokens = [line.strip() for line in f if line.strip()][:count]
+    before = memory(SERVER_PID)["rss_mb"]
+    streams = []
+    for token in tokens:
+        s = socket.create_connection((HOST, PORT), timeout=10)
+        s.sendall(f"GET /api/v1/events HTTP/1.1\r\nHost: {HOST}\r\nCookie: sc_session={token}\r\n\r\n".encode())
+        streams.append(s)
+    opened = 0
+    for s in streams:
+        head = s.recv(4096).split(b"\r\n", 1)[0]
+        opened += b" 200 " in head
+    time.sleep(1)
+    during = memory(SERVER_PID)["rss_mb"]
+    for s in streams:
+        s.close()
+    time.sleep(1)
+    after = memory(SERVER_PID)["rss_mb"]
+    log(f"{opened} idle event streams: resident memory {before:.1f} MB before, {during:.1f} MB open "
+        f"(+{during - before:.1f} MB), {after:.1f} MB after they closed")
+    return {"streams": opened, "rss_before_mb": before, "rss_open_mb": during, "rss_after_mb": after}
+
+
 def wait_until_up(port):
     for _ in range(600):
         try:
@@ -407,6 +435,7 @@ def run(seeded, pid):
     # the same work per request as for /me, and the ratio isolates the session check.
     r["floor_cookie"], r["me_cookie"] = paired("cookie", cookie)
     r["floor_bearer"], r["me_bearer"] = paired("bearer", bearer)
+    r["idle_streams"] = idle_streams(cookies)
     list_body = urllib.parse.urlencode({"user_id": seeded["target_user_id"], "view": "all"})
     r["sessions_list"] = wrk("sessions list (100 of 1 M)", "/api/iam_user_sessions",
                              {"METHOD": "POST", "BODY": list_body, "AUTH_HEADER": "cookie", "AUTH_VALUE": admin}, 1)
@@ -490,6 +519,11 @@ def print_table(r):
         s = t["staleness"]
         print(f"| revocation staleness across nodes (ends through A, load on B) | 4 | | | | | | "
               f"{s['stale_successes']} of {s['requests_after_end']} requests after {s['ends']} ends succeeded (goal 0) |")
+    if "idle_streams" in r:
+        i = r["idle_streams"]
+        print(f"| {i['streams']} idle event streams (`/api/v1/events`) | {i['streams']} | | | | | | resident memory "
+              f"{i['rss_before_mb']:.1f} → {i['rss_open_mb']:.1f} MB, +{i['rss_open_mb'] - i['rss_before_mb']:.1f} MB "
+              f"(goal < 40 MB added); {i['rss_after_mb']:.1f} MB after they closed |")
     print(f"| peak resident memory | | | | | | | {r['memory']['peak_rss_mb']:.1f} MB (goal < 64) |")
     print()
 
