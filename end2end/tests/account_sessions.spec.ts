@@ -21,7 +21,7 @@ async function tabTo(page: Page, target: Locator, backwards = false) {
 /** The tab leaves by itself (its event stream says the session ended); the console
  * stays closed to it afterwards. */
 async function expectSignedOut(page: Page) {
-  await expect(page).toHaveURL(/\/signin\?notice=ended$/);
+  await expect(page).toHaveURL(/\/signin\?notice=ended_by_administrator$/);
   await page.goto("/");
   await expect(page).toHaveURL(/\/signin$/);
 }

@@ -23,8 +23,8 @@ async function openSessionsOf(page: Page, name: string) {
 
 /** The member's open tab leaves by itself, showing why; the console stays closed. */
 async function expectSignedOutWithMessage(page: Page) {
-  await expect(page).toHaveURL(/\/signin\?notice=ended$/);
-  await expect(page.getByRole("status")).toHaveText("Your session has ended. Sign in again.");
+  await expect(page).toHaveURL(/\/signin\?notice=ended_by_administrator$/);
+  await expect(page.getByRole("status")).toHaveText("Your session was ended by an administrator. Sign in again.");
   await page.goto("/");
   await expect(page).toHaveURL(/\/signin$/);
 }

@@ -25,8 +25,8 @@ test("the member's open tab leaves for the sign-in page by itself when an admini
   await confirm.getByRole("button", { name: "End session" }).click();
 
   // No click, no reload on the member's side: the tab goes by itself, within 2 s.
-  await expect(memberPage).toHaveURL(/\/signin\?notice=ended$/, { timeout: 2_000 });
-  await expect(memberPage.getByRole("status")).toHaveText("Your session has ended. Sign in again.");
+  await expect(memberPage).toHaveURL(/\/signin\?notice=ended_by_administrator$/, { timeout: 2_000 });
+  await expect(memberPage.getByRole("status")).toHaveText("Your session was ended by an administrator. Sign in again.");
   await expectNoA11yViolations(memberPage);
   await admin.close();
   await member.close();

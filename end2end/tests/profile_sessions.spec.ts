@@ -41,8 +41,10 @@ test("a user ends a session of theirs, then all others, then all", async ({ brow
   await expect(actions).toHaveCount(1);
 
   // The second browser's open tab leaves by itself.
-  await expect(second.page).toHaveURL(/\/signin\?notice=ended$/);
-  await expect(second.page.getByRole("status")).toHaveText("Your session has ended. Sign in again.");
+  await expect(second.page).toHaveURL(/\/signin\?notice=ended_elsewhere$/);
+  await expect(second.page.getByRole("status")).toHaveText(
+    "Your session was ended from another of your sessions. Sign in again.",
+  );
 
   // Sign the second browser in again; End all other sessions keeps the first.
   await signIn(second.page, acme.member.email, acme.password);
@@ -57,7 +59,7 @@ test("a user ends a session of theirs, then all others, then all", async ({ brow
   await expect(actions).toHaveCount(1);
   await first.page.reload();
   await expect(first.page.getByRole("heading", { name: "Sessions", level: 2 })).toBeVisible();
-  await expect(second.page).toHaveURL(/\/signin\?notice=ended$/);
+  await expect(second.page).toHaveURL(/\/signin\?notice=ended_elsewhere$/);
 
   // End all sessions signs this browser out too.
   await first.page.getByRole("button", { name: "End all sessions" }).click();

@@ -35,8 +35,8 @@ test("an administrator on node A ends a member's session; node B signs the membe
   await expect(drawer.getByRole("status")).toHaveText("Session ended");
 
   // Node B's event stream hears of it (Postgres NOTIFY) and the member's tab leaves.
-  await expect(memberPage).toHaveURL(/\/signin\?notice=ended$/, { timeout: 2_000 });
-  await expect(memberPage.getByRole("status")).toHaveText("Your session has ended. Sign in again.");
+  await expect(memberPage).toHaveURL(/\/signin\?notice=ended_by_administrator$/, { timeout: 2_000 });
+  await expect(memberPage.getByRole("status")).toHaveText("Your session was ended by an administrator. Sign in again.");
   await expectNoA11yViolations(memberPage);
   // And node B refuses the cookie at its next request.
   await memberPage.goto("/");

@@ -9,8 +9,14 @@ use serde::{Deserialize, Serialize};
 /// What the sign-in page tells someone whose credential stopped working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignInNotice {
-    /// Ended by an administrator, by the user elsewhere, or by a limit.
+    /// Ended, for a reason none of the others names.
     Ended,
+    /// Ended by the account's owner or an administrator.
+    EndedByAdministrator,
+    /// Ended by its own person, from another of their sessions.
+    EndedElsewhere,
+    /// Ended because its person signed in on more devices than the account allows.
+    ConcurrentLimit,
     /// Idle longer than the account allows.
     Idle { minutes: i64 },
     /// Older than the account's maximum duration.
@@ -33,6 +39,11 @@ impl SignInNotice {
             }),
             SessionState::Ended(Some(EndReason::MaximumDuration)) => Some(SignInNotice::Expired),
             SessionState::Ended(Some(EndReason::SignedOut)) => Some(SignInNotice::SignedOut),
+            SessionState::Ended(Some(EndReason::EndedByAdministrator)) => {
+                Some(SignInNotice::EndedByAdministrator)
+            }
+            SessionState::Ended(Some(EndReason::EndedByUser)) => Some(SignInNotice::EndedElsewhere),
+            SessionState::Ended(Some(EndReason::ConcurrentLimit)) => Some(SignInNotice::ConcurrentLimit),
             SessionState::Ended(_) => Some(SignInNotice::Ended),
         }
     }
@@ -40,6 +51,16 @@ impl SignInNotice {
     pub fn message(self) -> String {
         match self {
             SignInNotice::Ended => "Your session has ended. Sign in again.".to_string(),
+            SignInNotice::EndedByAdministrator => {
+                "Your session was ended by an administrator. Sign in again.".to_string()
+            }
+            SignInNotice::EndedElsewhere => {
+                "Your session was ended from another of your sessions. Sign in again.".to_string()
+            }
+            SignInNotice::ConcurrentLimit => {
+                "Your session was ended because you signed in on more devices than your account allows."
+                    .to_string()
+            }
             SignInNotice::Idle { minutes } => {
                 format!(
                     "You were signed out after {} of inactivity.",
@@ -57,6 +78,9 @@ impl SignInNotice {
     pub fn sign_in_url(self) -> String {
         match self {
             SignInNotice::Ended => "/signin?notice=ended".to_string(),
+            SignInNotice::EndedByAdministrator => "/signin?notice=ended_by_administrator".to_string(),
+            SignInNotice::EndedElsewhere => "/signin?notice=ended_elsewhere".to_string(),
+            SignInNotice::ConcurrentLimit => "/signin?notice=concurrent_limit".to_string(),
             SignInNotice::Idle { minutes } => format!("/signin?notice=idle&minutes={minutes}"),
             SignInNotice::Expired => "/signin?notice=expired".to_string(),
             SignInNotice::SignedOut => "/signin?notice=signed_out".to_string(),
@@ -66,6 +90,9 @@ impl SignInNotice {
     pub fn from_query(notice: &str, minutes: Option<&str>) -> Option<Self> {
         match notice {
             "ended" => Some(SignInNotice::Ended),
+            "ended_by_administrator" => Some(SignInNotice::EndedByAdministrator),
+            "ended_elsewhere" => Some(SignInNotice::EndedElsewhere),
+            "concurrent_limit" => Some(SignInNotice::ConcurrentLimit),
             "expired" => Some(SignInNotice::Expired),
             "signed_out" => Some(SignInNotice::SignedOut),
             "idle" => {
@@ -110,8 +137,20 @@ mod tests {
         let ended = SignInNotice::for_state(SessionState::Ended(Some(EndReason::EndedByAdministrator)), &s);
         assert_eq!(
             ended.map(SignInNotice::message).as_deref(),
-            Some("Your session has ended. Sign in again.")
+            Some("Your session was ended by an administrator. Sign in again.")
         );
+        for notice in [
+            SignInNotice::Ended,
+            SignInNotice::EndedByAdministrator,
+            SignInNotice::EndedElsewhere,
+            SignInNotice::ConcurrentLimit,
+            SignInNotice::Expired,
+            SignInNotice::SignedOut,
+        ] {
+            let url = notice.sign_in_url();
+            let name = url.trim_start_matches("/signin?notice=");
+            assert_eq!(SignInNotice::from_query(name, None), Some(notice), "{url}");
+        }
         assert_eq!(
             SignInNotice::Idle { minutes: 120 }.message(),
             "You were signed out after 2 hours of inactivity."

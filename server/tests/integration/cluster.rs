@@ -383,7 +383,7 @@ async fn an_end_through_one_node_reaches_the_event_stream_on_the_other() {
         200
     );
     let text = stream_until(&mut members_events, "event: ended").await;
-    assert!(text.contains("/signin?notice=ended"), "{text}");
+    assert!(text.contains("/signin?notice=ended_by_administrator"), "{text}");
 }
 
 #[tokio::test]

@@ -67,8 +67,11 @@ async fn an_ended_session_is_told_why_and_its_stream_closes() {
 
     assert_eq!(app.end_user_session(&admin, acme.member.id, session).await, 200);
     let text = stream.until("event: ended").await;
-    assert!(text.contains("/signin?notice=ended"), "{text}");
-    assert!(text.contains("Your session has ended. Sign in again."), "{text}");
+    assert!(text.contains("/signin?notice=ended_by_administrator"), "{text}");
+    assert!(
+        text.contains("Your session was ended by an administrator."),
+        "{text}"
+    );
     assert!(
         stream.closes().await,
         "the server closes the stream of an ended session"

@@ -135,10 +135,13 @@ async fn the_check_refuses_ended_idle_and_expired_sessions() {
     assert_eq!(refused.status(), 401);
     assert!(body_text(refused)
         .await
-        .contains("Your session has ended. Sign in again."));
+        .contains("Your session was ended by an administrator. Sign in again."));
     let page = app.page("/", &cookie).await;
     assert_eq!(page.status(), 302);
-    assert_eq!(page.headers()["location"], "/signin?notice=ended");
+    assert_eq!(
+        page.headers()["location"],
+        "/signin?notice=ended_by_administrator"
+    );
     assert!(page.headers()["set-cookie"]
         .to_str()
         .unwrap()
