@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { createAccount, expectNoA11yViolations, signIn, test, uniqueName } from "./support";
+import { createAccount, expectNoA11yViolations, hydrated, signIn, test, uniqueName } from "./support";
 
 // The live console: each signed-in tab keeps an event stream (GET /api/v1/events).
 
@@ -74,11 +74,31 @@ test("an administrator's open drawer shows a new sign-in within 2 s and keeps th
   });
   await signIn(await phone.newPage(), acme.member.email, acme.password);
   await expect(actions).toHaveCount(2, { timeout: 2_000 });
-  await expect(drawer.locator('[aria-live="polite"]')).toHaveText("1 new session");
+  await expect(drawer.locator(".live-changes")).toHaveText("1 new session");
   await expect(adminPage.locator(`[aria-label="${label}"]`)).toBeFocused();
   await expect(drawer).toBeVisible();
   await expectNoA11yViolations(adminPage);
   await admin.close();
   await member.close();
   await phone.close();
+});
+
+test("the account-wide Sessions page shows a new sign-in by itself and says so", async ({ browser }) => {
+  const acme = createAccount(uniqueName("Wide"));
+  const admin = await browser.newContext();
+  const adminPage = await admin.newPage();
+  await signIn(adminPage, acme.admin.email, acme.password);
+  await adminPage.goto("/iam/sessions");
+  await hydrated(adminPage);
+  await expect(adminPage.getByRole("link", { name: acme.admin.name })).toHaveCount(1);
+  const members = adminPage.getByRole("link", { name: acme.member.name });
+  await expect(members).toHaveCount(0);
+
+  const member = await browser.newContext();
+  await signIn(await member.newPage(), acme.member.email, acme.password);
+  await expect(members).toHaveCount(1, { timeout: 2_000 });
+  await expect(adminPage.locator(".live-changes")).toHaveText("1 new session");
+  await expectNoA11yViolations(adminPage);
+  await admin.close();
+  await member.close();
 });

@@ -218,6 +218,25 @@ pub fn describe_changes(before: &[(uuid::Uuid, bool)], after: &[(uuid::Uuid, boo
     }
 }
 
+/// Puts `message` in the polite live region, unless one was put there less than a
+/// second ago (a burst of changes is not read out line by line).
+pub fn announce(region: RwSignal<String>, at: StoredValue<f64>, message: Option<String>) {
+    let Some(message) = message else {
+        return;
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        let now = js_sys::Date::now();
+        if now - at.get_value() < 1000.0 {
+            return;
+        }
+        at.set_value(now);
+        region.set(message);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (region, at, message);
+}
+
 #[cfg(test)]
 mod tests {
     use super::describe_changes;

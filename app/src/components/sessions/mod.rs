@@ -12,7 +12,9 @@ mod toolbar;
 use super::{reload_if_signed_out, StatusMessage};
 use crate::api::iam::{end_all_user_sessions, end_user_session, user_sessions};
 use crate::api::profile::{end_my_session, end_my_sessions, my_sessions};
-use crate::components::live::{describe_changes, remember_focus, restore_focus, settled_live_changes};
+use crate::components::live::{
+    announce, describe_changes, remember_focus, restore_focus, settled_live_changes,
+};
 use crate::components::Loading;
 use crate::domain::{Password, SessionView};
 use crate::error::AppError;
@@ -103,25 +105,6 @@ async fn end(scope: SessionScope, target: Target, password: Option<Password>) ->
     }
 }
 
-/// Puts `message` in the polite live region, unless one was put there less than a
-/// second ago (a burst of changes is not read out line by line).
-fn announce(region: RwSignal<String>, at: StoredValue<f64>, message: Option<String>) {
-    let Some(message) = message else {
-        return;
-    };
-    #[cfg(feature = "hydrate")]
-    {
-        let now = js_sys::Date::now();
-        if now - at.get_value() < 1000.0 {
-            return;
-        }
-        at.set_value(now);
-        region.set(message);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (region, at, message);
-}
-
 /// After the viewer ended their own current session: this browser is signed out.
 fn go_to_sign_in() {
     #[cfg(feature = "hydrate")]
@@ -182,7 +165,7 @@ pub fn SessionsPanel(scope: SessionScope, #[prop(into)] id: String) -> impl Into
         <div class="sessions-panel">
             <ViewFilter name=format!("{id}-view") selected=view_filter status />
             <StatusMessage status node_ref=status_ref />
-            <div class="visually-hidden" aria-live="polite" aria-atomic="true">
+            <div class="visually-hidden live-changes" aria-live="polite" aria-atomic="true">
                 {move || announcement.get()}
             </div>
             <Transition fallback=|| {

@@ -9,7 +9,9 @@ mod list;
 
 use super::{IamHeading, LoadError};
 use crate::api::sessions::account_sessions;
-use crate::components::live::{remember_focus, restore_focus, settled_live_changes};
+use crate::components::live::{
+    announce, describe_changes, remember_focus, restore_focus, settled_live_changes,
+};
 use crate::components::{Loading, StatusMessage};
 use crate::domain::search::{FilterField, FilterInput};
 use crate::model::{BulkOutcome, BulkTarget};
@@ -102,6 +104,9 @@ pub fn AccountSessionsPage() -> impl IntoView {
     // Sessions starting, ending or active elsewhere refetch the page, but not while a
     // menu or the bulk end dialog is open over it.
     let live = settled_live_changes(Signal::derive(move || bulk.get().is_some()));
+    let announcement = RwSignal::new(String::new());
+    let shown = StoredValue::new(None::<(Request, Vec<(uuid::Uuid, bool)>)>);
+    let announced_at = StoredValue::new(f64::MIN);
     let sessions = Resource::new(
         move || (request.get(), ended.get(), live.get()),
         |(r, _, _)| async move {
@@ -146,6 +151,9 @@ pub fn AccountSessionsPage() -> impl IntoView {
         <IamHeading title="Sessions" />
         <FilterForm request problems />
         <StatusMessage status node_ref=status_ref />
+        <div class="visually-hidden live-changes" aria-live="polite" aria-atomic="true">
+            {move || announcement.get()}
+        </div>
         <Transition fallback=|| {
             view! { <Loading text="Loading sessions…" /> }
         }>
@@ -160,7 +168,21 @@ pub fn AccountSessionsPage() -> impl IntoView {
                             .into_any()
                     }
                     Some(Ok(page)) => {
+                        let now: Vec<_> = page
+                            .sessions
+                            .iter()
+                            .map(|s| (s.row.id, s.row.ended.is_none()))
+                            .collect();
+                        let searched = request.get_untracked();
+                        if let Some((was, before)) = shown.get_value() {
+                            if was == searched {
+                                announce(announcement, announced_at, describe_changes(&before, &now));
+                            }
+                        }
+                        shown.set_value(Some((searched, now)));
                         restore_focus(remember_focus());
+                        // The same search redrawn with other rows: say what changed (at
+                        // most once a second) and keep the focus where it was.
                         view! { <SessionsList page request=request.get_untracked() picked bulk status /> }
                             .into_any()
                     }
