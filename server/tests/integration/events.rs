@@ -144,3 +144,42 @@ async fn no_stream_without_a_working_credential() {
         .unwrap();
     assert_eq!(app.send(request).await.status(), 401);
 }
+
+/// At the session's expiry the stream looks again (an open stream is not activity),
+/// records the expiry and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_ends_at_the_sessions_maximum_duration() {
+    let (app, _) = acme_app().await;
+    let owner = app.sign_in("owner@acme.test").await;
+    let request = Request::patch("/api/v1/account/settings/login-session")
+        .header("content-type", "application/json")
+        .header("cookie", &owner)
+        .body(Body::from(
+            r#"{"max_duration_secs": 3600, "inactivity_secs": 1800}"#,
+        ))
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        crate::support::body_text(response).await
+    );
+    let member = app.sign_in("member@acme.test").await;
+    // Used now and then (inactivity stays away) until a second before the hour is up:
+    // the stream opens, and plans to look again then.
+    for seconds in [1500, 1500, 599] {
+        assert_eq!(app.me_status(&member).await, 200);
+        app.clock.advance(chrono::Duration::seconds(seconds));
+    }
+    let mut stream = Stream::open(&app, &member).await;
+    app.clock.advance(chrono::Duration::seconds(2));
+    let text = stream.until("event: ended").await;
+    assert!(text.contains("/signin?notice=expired"), "{text}");
+    assert!(stream.closes().await);
+    assert_eq!(
+        app.end_reason_of(&member).await,
+        Some(app::domain::EndReason::MaximumDuration),
+        "the expiry is recorded"
+    );
+}
