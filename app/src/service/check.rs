@@ -51,15 +51,24 @@ pub async fn check(
     ip: &str,
 ) -> Result<Result<Caller, Refusal>, AppError> {
     let now = state.clock.now();
-    let hash = hash_token(token);
-    let context = match presented {
-        Presented::Cookie => state.store.session_by_token(&hash, SessionKind::Browser).await?,
-        Presented::AccessToken => state.store.session_by_access_token(&hash, now).await?,
-    };
-    let Some(context) = context else {
+    let Some(context) = lookup(state, token, presented, now).await? else {
         return Ok(Err(Refusal::Unknown));
     };
     judge(state, context, ip, now).await
+}
+
+/// The session a credential belongs to, found by its hash (the one indexed lookup).
+async fn lookup(
+    state: &AppState,
+    token: &str,
+    presented: Presented,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionContext>, AppError> {
+    let hash = hash_token(token);
+    Ok(match presented {
+        Presented::Cookie => state.store.session_by_token(&hash, SessionKind::Browser).await?,
+        Presented::AccessToken => state.store.session_by_access_token(&hash, now).await?,
+    })
 }
 
 /// Judges a found session at `now`: records activity when due, records an expiry the
@@ -89,12 +98,7 @@ pub async fn peek(
     presented: Presented,
 ) -> Result<Result<DateTime<Utc>, Refusal>, AppError> {
     let now = state.clock.now();
-    let hash = hash_token(token);
-    let context = match presented {
-        Presented::Cookie => state.store.session_by_token(&hash, SessionKind::Browser).await?,
-        Presented::AccessToken => state.store.session_by_access_token(&hash, now).await?,
-    };
-    let Some(context) = context else {
+    let Some(context) = lookup(state, token, presented, now).await? else {
         return Ok(Err(Refusal::Unknown));
     };
     let verdict = session::evaluate(context.times(), &context.settings, now);
