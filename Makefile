@@ -51,7 +51,7 @@ test-postgres:
 # Playwright in Debian's Chromium against the built server on a fresh database.
 test-e2e: site test-tools
 	cargo build --locked -p server
-	scripts/with-postgres.sh scripts/e2e.sh $(DEBUG_BIN)
+	scripts/e2e.sh $(DEBUG_BIN)
 
 # Benchmarks (not part of make test): BENCH_DB=postgres for Postgres; sizes in scripts/bench/run.py.
 BENCH_DB ?= sqlite

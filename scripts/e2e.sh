@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Runs the Playwright suite in Debian's Chromium against the real server binary on a
-# fresh SQLite database (and, given TEST_POSTGRES_URL, two nodes on one fresh Postgres
-# database), then stops the servers whatever the outcome.
+# fresh SQLite database, plus two nodes on one fresh Postgres database (a throwaway
+# Postgres, started here unless TEST_POSTGRES_URL names one), then stops the servers
+# whatever the outcome.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${TEST_POSTGRES_URL:-}" ]; then
+  exec scripts/with-postgres.sh scripts/e2e.sh "$@"
+fi
 
 bin=${1:-target/debug/session-console}
 port=${E2E_PORT:-3100}
@@ -44,16 +48,14 @@ start() {
 start server "$BASE_URL" DATABASE_URL="$DATABASE_URL" TRUSTED_PROXY_HEADER=x-forwarded-for
 start reauth "$REAUTH_BASE_URL" DATABASE_URL="$REAUTH_DATABASE_URL" REAUTHENTICATE_AFTER_SECS=0
 
-# Under scripts/with-postgres.sh (make test), two more servers share one Postgres
-# database: the two-node spec puts the administrator on one and the member on the other.
-if [ -n "${TEST_POSTGRES_URL:-}" ]; then
-  psql -q "$TEST_POSTGRES_URL" -c "CREATE DATABASE sc_e2e_cluster" >/dev/null
-  export CLUSTER_DATABASE_URL="${TEST_POSTGRES_URL%/*}/sc_e2e_cluster"
-  export CLUSTER_A_URL="http://127.0.0.1:$((port + 2))"
-  export CLUSTER_B_URL="http://127.0.0.1:$((port + 3))"
-  start node-a "$CLUSTER_A_URL" DATABASE_URL="$CLUSTER_DATABASE_URL"
-  start node-b "$CLUSTER_B_URL" DATABASE_URL="$CLUSTER_DATABASE_URL"
-fi
+# Two more servers share one Postgres database: the two-node spec puts the
+# administrator on one and the member on the other.
+psql -q "$TEST_POSTGRES_URL" -c "CREATE DATABASE sc_e2e_cluster" >/dev/null
+export CLUSTER_DATABASE_URL="${TEST_POSTGRES_URL%/*}/sc_e2e_cluster"
+export CLUSTER_A_URL="http://127.0.0.1:$((port + 2))"
+export CLUSTER_B_URL="http://127.0.0.1:$((port + 3))"
+start node-a "$CLUSTER_A_URL" DATABASE_URL="$CLUSTER_DATABASE_URL"
+start node-b "$CLUSTER_B_URL" DATABASE_URL="$CLUSTER_DATABASE_URL"
 
 status=0
 (cd end2end && npx playwright test "${@:2}") || status=$?

@@ -1,14 +1,16 @@
 import { expect } from "@playwright/test";
 import { createAccount, expectNoA11yViolations, signIn, test, uniqueName } from "./support";
 
-// Two server processes on one Postgres database (scripts/e2e.sh starts them when make
-// test provides a throwaway Postgres): the administrator's browser talks to node A, the
-// member's to node B.
-const nodeA = process.env.CLUSTER_A_URL;
-const nodeB = process.env.CLUSTER_B_URL;
-const database = process.env.CLUSTER_DATABASE_URL;
-
-test.skip(!nodeA || !nodeB || !database, "needs the two Postgres nodes that make test starts");
+// Two server processes on one Postgres database (scripts/e2e.sh always starts them):
+// the administrator's browser talks to node A, the member's to node B.
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the suite through scripts/e2e.sh`);
+  return value;
+}
+const nodeA = required("CLUSTER_A_URL");
+const nodeB = required("CLUSTER_B_URL");
+const database = required("CLUSTER_DATABASE_URL");
 
 test("an administrator on node A ends a member's session; node B signs the member out at the next navigation", async ({ browser }) => {
   const acme = createAccount(uniqueName("Cluster"), database);
