@@ -93,6 +93,16 @@ pub struct Caller {
     /// The account's limits as the session check read them for this request, so an
     /// operation never reads them a second time.
     pub settings: crate::domain::LoginSessionSettings,
+    /// Where this request came from, for the audit log; never sent to the browser.
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// The address and `User-Agent` of the request that did something, as recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub ip: String,
+    pub user_agent: String,
 }
 
 /// An account offered at sign-in to a person who belongs to several.
@@ -281,4 +291,37 @@ pub struct BulkOutcome {
     pub newer_sessions_left: i64,
     /// Whether the caller's own session ended: this browser is signed out.
     pub signed_out: bool,
+}
+
+/// A person named in an audit event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPerson {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+}
+
+/// One audit event as the log shows and exports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub event: crate::domain::audit::AuditAction,
+    /// `None`: the system (a limit, expiry, reuse detection, the command line).
+    pub actor: Option<AuditPerson>,
+    pub target_user: Option<AuditPerson>,
+    pub session_id: Option<Uuid>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The event's particulars (a reason, old and new values), as recorded.
+    pub details: serde_json::Value,
+}
+
+/// One keyset page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditRow>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
+    pub now: DateTime<Utc>,
 }

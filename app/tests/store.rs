@@ -382,11 +382,12 @@ async fn audit_events_newest_first() {
             .record_audit(&NewAuditEvent {
                 account_id: acme.id,
                 actor_user_id: Some(owner.id),
-                action: "settings.login_session.updated",
+                action: app::domain::audit::AuditAction::SettingsChanged,
                 target_user_id: None,
                 session_id: None,
                 details: serde_json::json!({ "minute": minutes }),
                 occurred_at: t0() + Duration::minutes(minutes),
+                origin: None,
             })
             .await
             .unwrap();
@@ -547,12 +548,12 @@ async fn settings_updates_are_audited() {
     };
     let old = LoginSessionSettings::default();
     assert!(store
-        .update_login_session_settings(acme.id, &old, &new, owner.id, t0())
+        .update_login_session_settings(acme.id, &old, &new, owner.id, t0(), None)
         .await
         .unwrap());
     // A change that started from the old values lost the race: nothing is written.
     assert!(!store
-        .update_login_session_settings(acme.id, &old, &old, owner.id, t0())
+        .update_login_session_settings(acme.id, &old, &old, owner.id, t0(), None)
         .await
         .unwrap());
     assert_eq!(store.login_session_settings(acme.id).await.unwrap(), new);
@@ -565,7 +566,7 @@ async fn settings_updates_are_audited() {
     assert_eq!(details["new"]["inactivity_secs"], 900);
     assert!(matches!(
         store
-            .update_login_session_settings(Uuid::new_v4(), &old, &new, owner.id, t0())
+            .update_login_session_settings(Uuid::new_v4(), &old, &new, owner.id, t0(), None)
             .await,
         Err(StoreError::NotFound)
     ));

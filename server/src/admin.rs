@@ -88,3 +88,28 @@ where
     let user = store.create_member(account.id, &user, role, now).await?;
     Ok(format!("added {} to {:?} as {role}", user.email, account.name))
 }
+
+/// Changes a member's role between administrator and member; the owner stays owner.
+pub async fn set_role(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    account: &str,
+    email: &str,
+    role: Role,
+) -> Result<String, AppError> {
+    if role == Role::Owner {
+        return Err(AppError::invalid("role", "choose administrator or member"));
+    }
+    let email = normalize_email(email).map_err(|m| AppError::invalid("email", m))?;
+    let account = store
+        .account_by_name(account.trim())
+        .await?
+        .ok_or_else(|| AppError::invalid("account", format!("no account is named {:?}", account.trim())))?;
+    let not_member = || AppError::invalid("email", format!("{email} is not a member of {:?}", account.name));
+    let user = store.user_by_email(&email).await?.ok_or_else(not_member)?;
+    let old = match store.set_role(account.id, user.id, role, clock.now()).await {
+        Err(app::store::StoreError::NotFound) => return Err(not_member()),
+        other => other?,
+    };
+    Ok(format!("{email} in {:?}: {old} -> {role}", account.name))
+}

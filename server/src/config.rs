@@ -86,6 +86,11 @@ pub struct Config {
     #[arg(long, env = "SESSION_RETENTION_DAYS", default_value_t = 30, global = true)]
     pub session_retention_days: u32,
 
+    /// Days an audit event is kept before the sweep deletes it (at least 1).
+    #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 365, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub audit_retention_days: u32,
+
     /// Seconds between runs of the sweep that records unnoticed expiries and deletes old sessions.
     #[arg(long, env = "SWEEP_INTERVAL_SECS", default_value_t = 300, global = true)]
     pub sweep_interval_secs: u64,
@@ -140,6 +145,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RoleArg::Member)]
         role: RoleArg,
     },
+    /// Change a member's role between administrator and member (recorded in the audit log).
+    SetRole {
+        /// The account's name.
+        #[arg(long)]
+        account: String,
+        /// The member's email address.
+        #[arg(long)]
+        email: String,
+        /// The new role: administrator or member.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
 }
 
 /// `--role` on the command line; the domain's `Role` knows nothing of clap.
@@ -173,5 +190,14 @@ mod tests {
         assert_eq!(cli.config.password_threads, 2);
         let refused = Cli::try_parse_from(["session-console", "--password-threads", "0"]);
         assert!(refused.is_err(), "zero threads would hang every sign-in");
+    }
+
+    #[test]
+    fn audit_retention_defaults_to_a_year_and_refuses_zero() {
+        let cli = Cli::try_parse_from(["session-console"]).expect("defaults parse");
+        assert_eq!(cli.config.audit_retention_days, 365);
+        let cli = Cli::try_parse_from(["session-console", "--audit-retention-days", "1"]).expect("parses");
+        assert_eq!(cli.config.audit_retention_days, 1);
+        assert!(Cli::try_parse_from(["session-console", "--audit-retention-days", "0"]).is_err());
     }
 }

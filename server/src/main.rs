@@ -92,6 +92,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{done}");
             Ok(())
         }
+        Command::SetRole { account, email, role } => {
+            let done = admin::set_role(&*store, &*clock, &account, &email, role.into()).await?;
+            println!("{done}");
+            Ok(())
+        }
     }
 }
 
@@ -112,11 +117,11 @@ async fn serve(
         reauthenticate_after: chrono::Duration::seconds(i64::from(config.reauthenticate_after_secs)),
     };
     let state = server::app_state(store, clock, security, &config.site_root, config.listen);
-    tokio::spawn(sweep_forever(
-        state.clone(),
-        config.session_retention_days,
-        config.sweep_interval_secs,
-    ));
+    let retention = app::service::sweep::Retention {
+        sessions: chrono::Duration::days(i64::from(config.session_retention_days)),
+        audit: chrono::Duration::days(i64::from(config.audit_retention_days.max(1))),
+    };
+    tokio::spawn(sweep_forever(state.clone(), retention, config.sweep_interval_secs));
     let app = server::router(state.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -139,10 +144,9 @@ async fn serve(
     Ok(())
 }
 
-/// Records sessions that expired unnoticed and deletes long-ended ones, every few
-/// minutes. Every process may run it: each step is idempotent.
-async fn sweep_forever(state: app::ssr::AppState, retention_days: u32, interval_secs: u64) {
-    let retention = chrono::Duration::days(i64::from(retention_days));
+/// Records sessions that expired unnoticed and deletes long-ended ones and old audit
+/// events, every few minutes. Every process may run it: each step is idempotent.
+async fn sweep_forever(state: app::ssr::AppState, retention: app::service::sweep::Retention, interval_secs: u64) {
     let period = std::time::Duration::from_secs(interval_secs.max(10));
     // The first run waits one period, so a start-up is not slowed by it.
     let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);

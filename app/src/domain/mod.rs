@@ -1,6 +1,7 @@
 //! Pure rules of the product: roles, login-session policy and settings.
 //! Nothing here touches a database, the network or the clock; callers pass `now`.
 
+pub mod audit;
 pub mod device;
 pub mod identity;
 pub mod notice;

@@ -284,7 +284,7 @@ pub async fn bulk_end(state: &AppState, caller: &Caller, request: BulkEnd) -> Re
         matching: Box::new(matching.clone()),
         summary,
     };
-    let end = SessionEnd::by(caller.user_id, EndReason::EndedByAdministrator, now).with_note(reason);
+    let end = SessionEnd::by_caller(caller, EndReason::EndedByAdministrator, now).with_note(reason);
     let ended = end_sessions(&*state.store, caller.account_id, selection, end).await?;
     let users: HashSet<Uuid> = ended.iter().map(|s| s.user_id).collect();
     // What matches but signed in after the person looked: reported, not ended.

@@ -136,5 +136,6 @@ fn caller(c: SessionContext) -> Caller {
         kind: c.kind,
         signed_in_at: c.created_at,
         settings: c.settings,
+        origin: crate::model::Origin::default(),
     }
 }

@@ -58,7 +58,7 @@ pub async fn end_all_of_user(
         except,
         live: super::liveness(&caller.settings, now),
     };
-    let end = SessionEnd::by(caller.user_id, reason, now);
+    let end = SessionEnd::by_caller(caller, reason, now);
     let ended = end_sessions(&*state.store, caller.account_id, selection, end).await?;
     Ok(ended.len() as u64)
 }

@@ -102,7 +102,7 @@ pub async fn user_sessions(
 }
 
 fn by_administrator(state: &AppState, caller: &Caller) -> SessionEnd {
-    SessionEnd::by(caller.user_id, EndReason::EndedByAdministrator, state.clock.now())
+    SessionEnd::by_caller(caller, EndReason::EndedByAdministrator, state.clock.now())
 }
 
 /// Ends one session of a user. Already ended (by someone else a moment ago) is fine:

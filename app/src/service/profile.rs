@@ -37,7 +37,7 @@ pub async fn my_sessions(
 }
 
 fn by_caller(state: &AppState, caller: &Caller, reason: EndReason) -> SessionEnd {
-    SessionEnd::by(caller.user_id, reason, state.clock.now())
+    SessionEnd::by_caller(caller, reason, state.clock.now())
 }
 
 /// Ends one of the caller's sessions. Ending the current one is signing out.

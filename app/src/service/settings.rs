@@ -66,7 +66,14 @@ pub async fn change_settings(
     }
     let stored = state
         .store
-        .update_login_session_settings(caller.account_id, &current, &changed, caller.user_id, now)
+        .update_login_session_settings(
+            caller.account_id,
+            &current,
+            &changed,
+            caller.user_id,
+            now,
+            Some(caller.origin.clone()),
+        )
         .await?;
     if !stored {
         return Err(AppError::Conflict(
@@ -80,7 +87,7 @@ pub async fn change_settings(
             new: liveness(&changed, now),
             reason,
         };
-        let end = SessionEnd::by(caller.user_id, reason, now);
+        let end = SessionEnd::by_caller(caller, reason, now);
         end_sessions(&*state.store, caller.account_id, selection, end).await?;
     }
     Ok(changed)

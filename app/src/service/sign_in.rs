@@ -9,10 +9,11 @@ use crate::domain::session::over_concurrent_limit;
 use crate::domain::throttle::ThrottleKey;
 use crate::domain::{normalize_email, EndReason, SessionKind, SessionView};
 use crate::error::AppError;
-use crate::model::{AccountChoice, Caller, LoginSession};
+use crate::domain::audit::SignInFailure;
+use crate::model::{AccountChoice, Caller, LoginSession, Origin, User};
 use crate::ssr::crypto::{hash_text, hash_token, new_token, verify_password};
 use crate::ssr::AppState;
-use crate::store::{NewSession, SessionEnd};
+use crate::store::{NewAuditEvent, NewSession, SessionEnd};
 use chrono::Duration;
 use uuid::Uuid;
 
@@ -75,17 +76,33 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> Result<SignInOutcome, App
         Some(hash) => ThrottleKey::Device(hash.clone()),
         None => ThrottleKey::Email(email.clone()),
     };
-    let counted = throttle::count(state, vec![person, ThrottleKey::Ip(req.ip.clone())])
-        .await
-        .inspect_err(|_| tracing::warn!(%email, ip = %req.ip, "sign-in refused: too many attempts"))?;
+    let origin = Origin {
+        ip: req.ip.clone(),
+        user_agent: truncate(&req.user_agent, 512),
+    };
+    let counted = match throttle::count(state, vec![person, ThrottleKey::Ip(req.ip.clone())]).await {
+        Ok(counted) => counted,
+        Err(error) => {
+            if matches!(error, AppError::TooManyRequests { .. }) {
+                tracing::warn!(%email, ip = %req.ip, "sign-in refused: too many attempts");
+                record_failure(state, user.as_ref(), &email, SignInFailure::Throttled, &origin).await?;
+            }
+            return Err(error);
+        }
+    };
     let stored = match &user {
         Some(u) => store.password_hash(u.id).await?,
         None => None,
     };
     let verified = verify_password(req.password, stored).await?;
-    let Some(user) = user.filter(|_| verified) else {
-        tracing::warn!(%email, ip = %req.ip, "sign-in failed: email or password incorrect");
-        return Err(AppError::unauthorized(INCORRECT));
+    let user = match user {
+        Some(user) if verified => user,
+        unverified => {
+            tracing::warn!(%email, ip = %req.ip, "sign-in failed: email or password incorrect");
+            let failure = SignInFailure::IncorrectCredentials;
+            record_failure(state, unverified.as_ref(), &email, failure, &origin).await?;
+            return Err(AppError::unauthorized(INCORRECT));
+        }
     };
 
     let choices: Vec<AccountChoice> = store
@@ -195,9 +212,31 @@ pub async fn sign_in_browser(
 
 /// Signs the caller out: ends their current session.
 pub async fn sign_out(state: &AppState, caller: &Caller) -> Result<(), AppError> {
-    let end = SessionEnd::by(caller.user_id, EndReason::SignedOut, state.clock.now());
+    let end = SessionEnd::by_caller(caller, EndReason::SignedOut, state.clock.now());
     end_sessions(&*state.store, caller.account_id, one(caller.session_id), end).await?;
     Ok(())
+}
+
+/// A refused sign-in goes into the log of every account the email's person belongs to:
+/// their administrators see attempts on their people. An email nobody has is in no
+/// account's log (only the server's), so no administrator learns which emails exist.
+async fn record_failure(
+    state: &AppState,
+    user: Option<&User>,
+    email: &str,
+    failure: SignInFailure,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    let Some(user) = user else { return Ok(()) };
+    let now = state.clock.now();
+    let events: Vec<_> = state
+        .store
+        .accounts_of_user(user.id)
+        .await?
+        .into_iter()
+        .map(|a| NewAuditEvent::sign_in_failed(a.account_id, user.id, email, failure, origin.clone(), now))
+        .collect();
+    Ok(state.store.record_audit_events(&events).await?)
 }
 
 fn truncate(s: &str, max_chars: usize) -> String {

@@ -1,6 +1,6 @@
 //! The sweep: records sessions that expired without a request noticing, deletes
-//! sessions ended longer ago than the retention period, and refreshes the planner's
-//! statistics.
+//! sessions ended and audit events recorded longer ago than their retention periods,
+//! and refreshes the planner's statistics.
 
 use super::end::{end_sessions, Selection};
 use super::liveness;
@@ -13,10 +13,25 @@ use std::collections::BTreeMap;
 
 const BATCH: i64 = 500;
 
+/// Audit events deleted per statement, and statements per run at most: a large
+/// backlog (a retention shortened by years) is worked off over several runs without
+/// holding the writer for long.
+const AUDIT_BATCH: i64 = 5_000;
+const AUDIT_BATCHES_PER_RUN: usize = 100;
+
+/// How long what is over is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Ended sessions stay listed this long.
+    pub sessions: Duration,
+    /// Audit events are kept this long.
+    pub audit: Duration,
+}
+
 /// Records at most `max_ends` unnoticed expiries per run (so one run never floods the
 /// database) and purges. Safe to run in several processes at once: every step is
 /// idempotent. Returns how many sessions it recorded or deleted.
-pub async fn sweep(state: &AppState, retention: Duration, max_ends: u64) -> Result<u64, AppError> {
+pub async fn sweep(state: &AppState, retention: Retention, max_ends: u64) -> Result<u64, AppError> {
     let now = state.clock.now();
     let mut recorded = 0;
     for (account_id, settings) in state.store.accounts_settings().await? {
@@ -45,7 +60,14 @@ pub async fn sweep(state: &AppState, retention: Duration, max_ends: u64) -> Resu
             }
         }
     }
-    let purged = state.store.purge(now - retention, now).await?;
+    let mut purged = state.store.purge(now - retention.sessions, now).await?;
+    for _ in 0..AUDIT_BATCHES_PER_RUN {
+        let deleted = state.store.purge_audit_events(now - retention.audit, AUDIT_BATCH).await?;
+        purged += deleted;
+        if deleted < AUDIT_BATCH as u64 {
+            break;
+        }
+    }
     // The account-wide search's plans follow the data's shape as it grows.
     state.store.refresh_statistics().await?;
     Ok(recorded + purged)

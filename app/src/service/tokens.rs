@@ -8,7 +8,8 @@ use crate::domain::{EndReason, SessionKind};
 use crate::error::AppError;
 use crate::ssr::crypto::{hash_token, new_token};
 use crate::ssr::AppState;
-use crate::store::SessionEnd;
+use crate::model::Origin;
+use crate::store::{NewAuditEvent, SessionEnd};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -50,16 +51,13 @@ pub async fn password_grant(
 
 /// The refresh grant: rotates the refresh token and issues a new access token. A
 /// refresh token that was already rotated away ends its session (reuse detection).
-pub async fn refresh(state: &AppState, refresh_token: &str, ip: &str) -> Result<Issued, AppError> {
+pub async fn refresh(state: &AppState, refresh_token: &str, origin: &Origin) -> Result<Issued, AppError> {
     let now = state.clock.now();
+    let ip = origin.ip.as_str();
     let old = hash_token(refresh_token);
-    let reuse = SessionEnd::system(EndReason::RefreshTokenReuse, now);
     let Some(context) = state.store.session_by_token(&old, SessionKind::Cli).await? else {
         if let Some((account_id, session_id)) = state.store.session_by_retired_refresh(&old).await? {
-            let ended = end_sessions(&*state.store, account_id, one(session_id), reuse).await?;
-            if !ended.is_empty() {
-                tracing::warn!(session = %session_id, "refresh token reused: session ended");
-            }
+            reuse_detected(state, account_id, session_id, origin, now).await?;
         }
         return Err(AppError::unauthorized(INVALID_REFRESH));
     };
@@ -77,7 +75,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str, ip: &str) -> Result<
         .await?
     {
         // A concurrent refresh with the same token won: that is reuse too.
-        end_sessions(&*state.store, account_id, one(session_id), reuse).await?;
+        reuse_detected(state, account_id, session_id, origin, now).await?;
         return Err(AppError::unauthorized(INVALID_REFRESH));
     }
     let access_token = issue_access_token(state, session_id, now).await?;
@@ -94,10 +92,30 @@ pub async fn refresh(state: &AppState, refresh_token: &str, ip: &str) -> Result<
     })
 }
 
+/// A retired refresh token came back: the log says so, from where, and the session ends.
+async fn reuse_detected(
+    state: &AppState,
+    account_id: Uuid,
+    session_id: Uuid,
+    origin: &Origin,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if let Some(session) = state.store.session(account_id, session_id).await? {
+        let event = NewAuditEvent::reuse_detected(account_id, session.user_id, session_id, origin.clone(), now);
+        state.store.record_audit_events(&[event]).await?;
+    }
+    let reuse = SessionEnd::system(EndReason::RefreshTokenReuse, now).from(origin.clone());
+    let ended = end_sessions(&*state.store, account_id, one(session_id), reuse).await?;
+    if !ended.is_empty() {
+        tracing::warn!(session = %session_id, "refresh token reused: session ended");
+    }
+    Ok(())
+}
+
 /// RFC 7009 revocation: ends the session a refresh token or an access token belongs
 /// to (revoking a token revokes the session it stands for, and so every token of it).
 /// Unknown tokens are not an error: the answer must not reveal which tokens exist.
-pub async fn revoke(state: &AppState, token: &str) -> Result<(), AppError> {
+pub async fn revoke(state: &AppState, token: &str, origin: &Origin) -> Result<(), AppError> {
     let hash = hash_token(token);
     let now = state.clock.now();
     let context = match state.store.session_by_token(&hash, SessionKind::Cli).await? {
@@ -105,7 +123,7 @@ pub async fn revoke(state: &AppState, token: &str) -> Result<(), AppError> {
         None => state.store.session_by_access_token(&hash, now).await?,
     };
     if let Some(context) = context {
-        let end = SessionEnd::by(context.user_id, EndReason::SignedOut, now);
+        let end = SessionEnd::by(context.user_id, EndReason::SignedOut, now).from(origin.clone());
         end_sessions(&*state.store, context.account_id, one(context.session_id), end).await?;
     }
     Ok(())

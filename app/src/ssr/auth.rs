@@ -5,7 +5,7 @@
 use super::guard::{is_cross_site, is_form, is_server_fn, malformed_arguments_are_bad_requests};
 use super::{AppState, SecurityConfig};
 use crate::error::AppError;
-use crate::model::Caller;
+use crate::model::{Caller, Origin};
 use crate::service::check::{self, Presented, Refusal};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
@@ -44,14 +44,24 @@ pub struct RequestContext {
     pub device: Option<String>,
 }
 
+/// A header's value as text, at most 512 characters (what the store keeps).
+fn header_text(value: Option<&HeaderValue>) -> String {
+    let text = value.and_then(|v| v.to_str().ok()).unwrap_or_default();
+    text.chars().take(512).collect()
+}
+
 impl RequestContext {
     /// The client's `User-Agent`, read only by the paths that record it.
     pub fn user_agent(&self) -> String {
-        self.user_agent
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
+        header_text(self.user_agent.as_ref())
+    }
+
+    /// Where the request came from, for the audit log.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            ip: self.ip.clone(),
+            user_agent: self.user_agent(),
+        }
     }
 
     /// The caller, or the 401 error that says why there is none.
@@ -241,7 +251,13 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
     let auth = match &credential {
         None => Auth::Anonymous,
         Some((token, presented)) => match check::check(&state, token, *presented, &ip).await {
-            Ok(Ok(caller)) => Auth::Caller(caller),
+            Ok(Ok(mut caller)) => {
+                caller.origin = Origin {
+                    ip: ip.clone(),
+                    user_agent: header_text(user_agent.as_ref()),
+                };
+                Auth::Caller(caller)
+            }
             Ok(Err(refusal)) => Auth::Refused(refusal),
             Err(error) if wants_html(&request) => return unavailable_page(error),
             Err(error) => return error.into_response(),

@@ -33,4 +33,4 @@ macro_rules! text_enum {
     )*};
 }
 
-text_enum!(Role, SessionKind, EndReason);
+text_enum!(Role, SessionKind, EndReason, crate::domain::audit::AuditAction);

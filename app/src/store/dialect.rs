@@ -68,6 +68,12 @@ impl Scalar for DateTime<Utc> {
 }
 
 /// The domain's names are bound as text.
+impl Scalar for crate::domain::audit::AuditAction {
+    fn value(v: Option<Self>) -> Value {
+        Value::Text(v.map(|a| a.as_str().to_string()))
+    }
+}
+
 impl Scalar for EndReason {
     fn value(v: Option<Self>) -> Value {
         Value::Text(v.map(|r| r.as_str().to_string()))

@@ -6,6 +6,7 @@
 //! store also keeps the session check's cache (`cache.rs`); the Postgres store, shared
 //! by several processes, has none.
 
+mod audit;
 mod cache;
 mod coalesce;
 mod codec;
@@ -19,6 +20,7 @@ mod sqlite;
 pub mod testing;
 mod types;
 
+pub use audit::{AuditQuery, NewAuditEvent};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
@@ -33,7 +35,7 @@ use uuid::Uuid;
 
 /// The whole store: every backend implements all of it.
 #[async_trait]
-pub trait Store: AccountStore + SessionStore {
+pub trait Store: AccountStore + SessionStore + AuditStore {
     /// "sqlite" or "postgres", for logs and test names.
     fn backend(&self) -> &'static str;
     /// Applies the embedded migrations of this backend.
@@ -44,6 +46,18 @@ pub trait Store: AccountStore + SessionStore {
 
     /// Brings the query planner's statistics up to date with the data (the sweep runs it).
     async fn refresh_statistics(&self) -> StoreResult<()>;
+}
+
+/// The audit log: append-only; only the retention sweep deletes.
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    /// Appends events that stand alone (a refused sign-in, a reuse); the events of
+    /// writes are appended in the write's own transaction.
+    async fn record_audit_events(&self, events: &[NewAuditEvent]) -> StoreResult<()>;
+    /// One page of the account's events a filter matches, newest first.
+    async fn audit_events_page(&self, account_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<crate::model::AuditRow>>;
+    /// Deletes at most `most` of the oldest events before `before`; returns how many.
+    async fn purge_audit_events(&self, before: DateTime<Utc>, most: i64) -> StoreResult<u64>;
 }
 
 /// Accounts, people, memberships, the account's limits and the sign-in throttle.
@@ -93,7 +107,11 @@ pub trait AccountStore: Send + Sync + 'static {
         new: &LoginSessionSettings,
         by: Uuid,
         now: DateTime<Utc>,
+        origin: Option<crate::model::Origin>,
     ) -> StoreResult<bool>;
+    /// Changes a member's role between administrator and member (never the owner's,
+    /// never to owner) and records it. Returns the role it had.
+    async fn set_role(&self, account_id: Uuid, user_id: Uuid, role: Role, now: DateTime<Utc>) -> StoreResult<Role>;
     /// One page of an account's members with their active-session counts, and the
     /// number of members matching the search. One query.
     async fn list_users(

@@ -3,7 +3,7 @@
 use crate::domain::search::{Cursor, SessionFilter, SessionSort};
 use crate::domain::session::SessionTimes;
 use crate::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
-use crate::model::{LoginSession, SessionListing, UserListing};
+use crate::model::{Origin, SessionListing, UserListing};
 use chrono::{DateTime, Utc};
 use std::fmt;
 use uuid::Uuid;
@@ -91,6 +91,8 @@ pub struct SessionEnd {
     pub reason: EndReason,
     /// What the person wrote about why (a bulk end asks), kept with the audit events.
     pub note: Option<String>,
+    /// The request that ended them, for the audit log.
+    pub origin: Option<Origin>,
 }
 
 impl SessionEnd {
@@ -101,6 +103,23 @@ impl SessionEnd {
             by: Some(user_id),
             reason,
             note: None,
+            origin: None,
+        }
+    }
+
+    /// Ended by the caller of a request: recorded with where it came from.
+    pub fn by_caller(caller: &crate::model::Caller, reason: EndReason, at: DateTime<Utc>) -> Self {
+        SessionEnd {
+            origin: Some(caller.origin.clone()),
+            ..SessionEnd::by(caller.user_id, reason, at)
+        }
+    }
+
+    /// Recorded as coming from `origin` (a request that named the session, like a revoke).
+    pub fn from(self, origin: Origin) -> Self {
+        SessionEnd {
+            origin: Some(origin),
+            ..self
         }
     }
 
@@ -118,6 +137,7 @@ impl SessionEnd {
             by: None,
             reason,
             note: None,
+            origin: None,
         }
     }
 }
@@ -286,80 +306,6 @@ impl SessionContext {
             last_active_at: self.last_active_at,
             ended_at: self.ended_at,
             end_reason: self.end_reason,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct NewAuditEvent {
-    pub account_id: Uuid,
-    pub actor_user_id: Option<Uuid>,
-    pub action: &'static str,
-    pub target_user_id: Option<Uuid>,
-    pub session_id: Option<Uuid>,
-    pub details: serde_json::Value,
-    pub occurred_at: DateTime<Utc>,
-}
-
-impl NewAuditEvent {
-    /// The event written with each ended session.
-    pub fn session_ended(session: &LoginSession, end: &SessionEnd) -> Self {
-        let mut details = serde_json::json!({
-            "reason": end.reason.as_str(),
-            "kind": session.kind.as_str(),
-            "ip": session.last_ip,
-        });
-        if let (Some(note), Some(details)) = (&end.note, details.as_object_mut()) {
-            details.insert("note".into(), note.clone().into());
-        }
-        NewAuditEvent {
-            account_id: session.account_id,
-            actor_user_id: end.by,
-            action: "session.ended",
-            target_user_id: Some(session.user_id),
-            session_id: Some(session.id),
-            details,
-            occurred_at: end.at,
-        }
-    }
-
-    /// The one event of a bulk end, beside each session's: what it matched and ended.
-    pub fn bulk_end(account_id: Uuid, end: &SessionEnd, summary: &serde_json::Value, ended: usize) -> Self {
-        let mut details = serde_json::json!({
-            "reason": end.reason.as_str(),
-            "note": end.note,
-            "ended": ended,
-        });
-        if let (Some(details), Some(summary)) = (details.as_object_mut(), summary.as_object()) {
-            details.extend(summary.clone());
-        }
-        NewAuditEvent {
-            account_id,
-            actor_user_id: end.by,
-            action: "sessions.bulk_ended",
-            target_user_id: None,
-            session_id: None,
-            details,
-            occurred_at: end.at,
-        }
-    }
-
-    /// The event for a settings change: old and new values side by side.
-    pub fn settings_changed(
-        account_id: Uuid,
-        old: &LoginSessionSettings,
-        new: &LoginSessionSettings,
-        by: Uuid,
-        now: DateTime<Utc>,
-    ) -> Self {
-        NewAuditEvent {
-            account_id,
-            actor_user_id: Some(by),
-            action: "settings.login_session.updated",
-            target_user_id: None,
-            session_id: None,
-            details: serde_json::json!({ "old": old, "new": new }),
-            occurred_at: now,
         }
     }
 }

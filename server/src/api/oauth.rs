@@ -156,7 +156,7 @@ pub async fn token(
             let refresh_token = request
                 .refresh_token
                 .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
-            issued(tokens::refresh(&state, &refresh_token, &context.ip).await?)
+            issued(tokens::refresh(&state, &refresh_token, &context.origin()).await?)
         }
         _ => Err(OAuthError {
             status: StatusCode::BAD_REQUEST,
@@ -175,9 +175,10 @@ pub struct RevokeRequest {
 /// Ends the session of a refresh or access token. Answers 200 for unknown tokens too (RFC 7009).
 pub async fn revoke(
     State(state): State<AppState>,
+    Extension(context): Extension<Arc<RequestContext>>,
     form: Result<Form<RevokeRequest>, FormRejection>,
 ) -> Result<StatusCode, OAuthError> {
     let Form(request) = form?;
-    tokens::revoke(&state, &request.token).await?;
+    tokens::revoke(&state, &request.token, &context.origin()).await?;
     Ok(StatusCode::OK)
 }

@@ -482,7 +482,7 @@ async fn the_sweep_records_unnoticed_expiries_and_purges_long_ended_sessions() {
     assert_eq!(app.me_status(&busy).await, 200);
     app.clock.advance(Duration::minutes(30));
 
-    let changed = app::service::sweep::sweep(&app.state, Duration::days(30), 10_000)
+    let changed = app::service::sweep::sweep(&app.state, super::support::retention(30), 10_000)
         .await
         .unwrap();
     assert_eq!(changed, 1, "only the idle session expired");
@@ -496,12 +496,12 @@ async fn the_sweep_records_unnoticed_expiries_and_purges_long_ended_sessions() {
 
     // Ended sessions stay listed for the retention period, then go.
     app.clock.advance(Duration::days(29));
-    app::service::sweep::sweep(&app.state, Duration::days(30), 10_000)
+    app::service::sweep::sweep(&app.state, super::support::retention(30), 10_000)
         .await
         .unwrap();
     assert!(app.context_of(&idle).await.is_some());
     app.clock.advance(Duration::days(2));
-    app::service::sweep::sweep(&app.state, Duration::days(30), 10_000)
+    app::service::sweep::sweep(&app.state, super::support::retention(30), 10_000)
         .await
         .unwrap();
     assert!(app.context_of(&idle).await.is_none());

@@ -308,7 +308,7 @@ impl TestApp {
         let now = self.clock_now();
         let stored = self
             .store
-            .update_login_session_settings(account_id, &old, &new, by, now);
+            .update_login_session_settings(account_id, &old, &new, by, now, None);
         assert!(
             stored.await.expect("settings"),
             "the settings were still the defaults"
@@ -337,4 +337,12 @@ pub async fn body_text(response: Response<Body>) -> String {
         .await
         .expect("body");
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The sweep's retention: ended sessions for `session_days`, audit events a year.
+pub fn retention(session_days: i64) -> app::service::sweep::Retention {
+    app::service::sweep::Retention {
+        sessions: chrono::Duration::days(session_days),
+        audit: chrono::Duration::days(365),
+    }
 }

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 /// An address alone is the network of just that address (/32 or /128).
-pub(super) fn parse_network(value: &str) -> Option<IpNet> {
+pub(crate) fn parse_network(value: &str) -> Option<IpNet> {
     if value.contains('/') {
         IpNet::from_str(value).ok().map(|net| net.trunc())
     } else {

@@ -6,11 +6,11 @@
 mod address;
 mod page;
 
+pub(crate) use address::parse_network;
 pub use address::{ip_key, key_range};
 pub use page::{Cursor, SessionSort};
 
 use super::{SessionKind, SessionView};
-use address::parse_network;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -268,7 +268,7 @@ impl FilterInput {
 
 /// A date is a whole UTC day: its start for `after`, the next day's start for `before`
 /// (so the day named is included). A date and time without an offset is UTC.
-fn parse_instant(value: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_instant(value: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(value) {
         return Some(at.with_timezone(&Utc));
     }

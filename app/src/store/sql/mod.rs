@@ -3,7 +3,7 @@
 //! Placeholders are `$n` on both: SQLite accepts them too.
 
 use super::dialect::{args, Args, Dialect, Value};
-use super::{NewAuditEvent, SessionEnd};
+use super::SessionEnd;
 use crate::domain::SessionView;
 use uuid::Uuid;
 
@@ -43,6 +43,10 @@ pub const ACCOUNT_BY_ID: &str = "SELECT id, name, created_at FROM accounts WHERE
 pub const ACCOUNT_BY_NAME: &str = "SELECT id, name, created_at FROM accounts WHERE name = $1";
 pub const INSERT_USER: &str = "INSERT INTO users (id, email, display_name, password_hash, created_at) \
      VALUES ($1, $2, $3, $4, $5) RETURNING id, email, display_name, created_at";
+pub const MEMBERSHIP_ROLE: &str =
+    "SELECT role FROM memberships WHERE account_id = $1 AND user_id = $2";
+pub const SET_ROLE: &str = "UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2 \
+     RETURNING account_id, user_id, role, created_at";
 pub const INSERT_MEMBERSHIP: &str = "INSERT INTO memberships (account_id, user_id, role, created_at) \
      VALUES ($1, $2, $3, $4) RETURNING account_id, user_id, role, created_at";
 pub const USER_BY_EMAIL: &str = "SELECT id, email, display_name, created_at FROM users WHERE email = $1";
@@ -318,34 +322,9 @@ pub fn end_by_ids(account_id: Uuid, ids: &[Uuid], user_id: Option<Uuid>, end: &S
     (sql, args)
 }
 
-/// Appends audit events, many rows per statement.
-pub fn insert_audits<DB: Dialect>(events: &[NewAuditEvent]) -> (String, Args) {
-    let sql = format!(
-        "INSERT INTO audit_events (id, account_id, actor_user_id, action, target_user_id, session_id, \
-         details, occurred_at) VALUES {}",
-        values_rows::<DB>(events.len(), 8)
-    );
-    let args = events
-        .iter()
-        .flat_map(|e| {
-            args![
-                // Time-ordered: each insert lands at the end of the primary key's index
-                // instead of on a random page (a bulk end writes thousands at once).
-                Uuid::now_v7(),
-                e.account_id,
-                e.actor_user_id,
-                e.action,
-                e.target_user_id,
-                e.session_id,
-                e.details.to_string(),
-                e.occurred_at,
-            ]
-        })
-        .collect();
-    (sql, args)
-}
-
 // The account-wide search (a statement assembled from the filter's parts) is in
 // `search.rs`; declared last so that it sees the column macros above.
+mod audit;
 mod search;
+pub use audit::{audit_page, insert_audits, PURGE_AUDIT_EVENTS};
 pub use search::{count_sessions, end_matching, search_sessions};

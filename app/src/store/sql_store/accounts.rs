@@ -110,6 +110,7 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         new: &LoginSessionSettings,
         by: Uuid,
         now: DateTime<Utc>,
+        origin: Option<crate::model::Origin>,
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let args = args![
@@ -131,11 +132,35 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
                 _ => Err(StoreError::NotFound),
             };
         }
-        let event = NewAuditEvent::settings_changed(account_id, old, new, by, now);
+        let event = NewAuditEvent::settings_changed(account_id, old, new, by, now, origin);
         insert_audits(&mut tx, std::slice::from_ref(&event)).await?;
         tx.commit().await?;
         self.invalidate();
         Ok(true)
+    }
+
+    async fn set_role(&self, account_id: Uuid, user_id: Uuid, role: Role, now: DateTime<Utc>) -> StoreResult<Role> {
+        if role == Role::Owner {
+            return Err(StoreError::Conflict("An account has one owner; its role does not change here".into()));
+        }
+        let mut tx = self.pool.begin().await?;
+        let found: Option<(Role,)> =
+            DB::fetch_optional(&mut *tx, sql::MEMBERSHIP_ROLE, args![account_id, user_id]).await?;
+        let old = match found {
+            None => return Err(StoreError::NotFound),
+            Some((Role::Owner,)) => {
+                return Err(StoreError::Conflict("The owner's role does not change".into()))
+            }
+            Some((old,)) => old,
+        };
+        if old != role {
+            DB::execute(&mut *tx, sql::SET_ROLE, args![account_id, user_id, role]).await?;
+            let event = NewAuditEvent::role_changed(account_id, user_id, old, role, now);
+            insert_audits(&mut tx, &[event]).await?;
+        }
+        tx.commit().await?;
+        self.invalidate();
+        Ok(old)
     }
 
     async fn list_users(

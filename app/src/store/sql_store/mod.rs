@@ -3,6 +3,7 @@
 //! check's cache; the Postgres store, shared by several processes, has none.
 
 mod accounts;
+mod audit;
 mod sessions;
 
 #[cfg(feature = "testing")]
@@ -290,10 +291,12 @@ async fn insert_membership<DB: Dialect>(
 ) -> StoreResult<Membership> {
     let args = args![account_id, user_id, role, now];
     let inserted = DB::fetch_all(&mut **tx, sql::INSERT_MEMBERSHIP, args).await;
-    inserted
+    let membership: Membership = inserted
         .map_err(membership_error)?
         .pop()
-        .ok_or(sqlx::Error::RowNotFound.into())
+        .ok_or(sqlx::Error::RowNotFound)?;
+    insert_audits(tx, &[NewAuditEvent::membership_added(account_id, user_id, role, now)]).await?;
+    Ok(membership)
 }
 
 async fn insert_audits<DB: Dialect>(tx: &mut Tx<DB>, events: &[NewAuditEvent]) -> StoreResult<()> {

@@ -46,6 +46,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         let session: LoginSession = created.map_err(conflict)?.pop().ok_or(StoreError::NotFound)?;
         let args = args![new.account_id, new.user_id, new.created_at];
         DB::execute(&mut *tx, sql::MEMBER_ACTIVE_AT, args).await?;
+        insert_audits(&mut tx, &[NewAuditEvent::signed_in(&session)]).await?;
         let started = [event(&session, Change::Started)];
         Self::announce(&mut tx, &started).await?;
         tx.commit().await?;
