@@ -1,5 +1,5 @@
 use crate::pages::{
-    AccountSessionsPage, ConsoleLayout, HomePage, NotFound, ProfilePage, SettingsPage, SignInPage,
+    AccountSessionsPage, AuditLogPage, ConsoleLayout, HomePage, NotFound, ProfilePage, SettingsPage, SignInPage,
     UserDetailsPage, UsersPage,
 };
 use leptos::prelude::*;
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("iam/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("iam/sessions") view=AccountSessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("iam/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("iam/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("iam/users/:id") view=UserDetailsPage ssr=SsrMode::Async />
                 </ParentRoute>

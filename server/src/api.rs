@@ -3,6 +3,7 @@
 //! into a service. The token endpoint follows OAuth 2.0 conventions (RFC 6749 password
 //! and refresh grants, RFC 7009 revocation) and answers with OAuth error bodies.
 
+mod audit;
 mod events;
 mod oauth;
 mod sessions;
@@ -27,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/events", get(events::stream))
         .route("/api/v1/account/sessions", get(sessions::list))
         .route("/api/v1/account/sessions/end", post(sessions::end))
+        .route("/api/v1/account/audit-events", get(audit::list))
+        .route("/api/v1/account/audit-events/export", get(audit::export))
         .route(
             "/api/v1/account/settings/login-session",
             get(settings::get_settings).patch(settings::patch_settings),

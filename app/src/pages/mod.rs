@@ -5,7 +5,7 @@ mod profile;
 mod sign_in;
 
 pub use console::{use_caller, ConsoleLayout, HomePage};
-pub use iam::{AccountSessionsPage, SettingsPage, UserDetailsPage, UsersPage};
+pub use iam::{AccountSessionsPage, AuditLogPage, SettingsPage, UserDetailsPage, UsersPage};
 pub use not_found::NotFound;
 pub use profile::ProfilePage;
 pub use sign_in::SignInPage;

@@ -1,8 +1,10 @@
+mod audit;
 mod sessions;
 mod settings;
 mod user;
 mod users;
 
+pub use audit::AuditLogPage;
 pub use sessions::AccountSessionsPage;
 pub use settings::SettingsPage;
 pub use user::UserDetailsPage;
@@ -49,7 +51,7 @@ pub fn LoadError(
 /// The top of an Access (IAM) section: breadcrumb, heading and the section tabs.
 #[component]
 pub fn IamHeading(
-    /// The section's name: "Users", "Sessions" or "Settings".
+    /// The section's name: "Users", "Sessions", "Audit log" or "Settings".
     title: &'static str,
 ) -> impl IntoView {
     view! {
@@ -65,7 +67,7 @@ pub fn IamHeading(
     }
 }
 
-/// The Access (IAM) sections: Users, Sessions and Settings.
+/// The Access (IAM) sections: Users, Sessions, Audit log and Settings.
 #[component]
 fn IamTabs(current: &'static str) -> impl IntoView {
     let tab = move |href: &'static str, key: &'static str, label: &'static str| {
@@ -79,6 +81,7 @@ fn IamTabs(current: &'static str) -> impl IntoView {
         <nav class="tabs" aria-label="Access (IAM)">
             {tab("/iam/users", "Users", "Users")}
             {tab("/iam/sessions", "Sessions", "Sessions")}
+            {tab("/iam/audit", "Audit log", "Audit log")}
             {tab("/iam/settings", "Settings", "Settings")}
         </nav>
     }
