@@ -1,6 +1,6 @@
 use crate::pages::{
-    AccountSessionsPage, AuditLogPage, ConsoleLayout, HomePage, NotFound, ProfilePage, SettingsPage, SignInPage,
-    UserDetailsPage, UsersPage,
+    AccountSessionsPage, AuditLogPage, ConsoleLayout, HomePage, NotFound, ProfilePage, SettingsPage,
+    SignInPage, UserDetailsPage, UsersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -121,7 +121,11 @@ async fn serve(
         sessions: chrono::Duration::days(i64::from(config.session_retention_days)),
         audit: chrono::Duration::days(i64::from(config.audit_retention_days.max(1))),
     };
-    tokio::spawn(sweep_forever(state.clone(), retention, config.sweep_interval_secs));
+    tokio::spawn(sweep_forever(
+        state.clone(),
+        retention,
+        config.sweep_interval_secs,
+    ));
     let app = server::router(state.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -146,7 +150,11 @@ async fn serve(
 
 /// Records sessions that expired unnoticed and deletes long-ended ones and old audit
 /// events, every few minutes. Every process may run it: each step is idempotent.
-async fn sweep_forever(state: app::ssr::AppState, retention: app::service::sweep::Retention, interval_secs: u64) {
+async fn sweep_forever(
+    state: app::ssr::AppState,
+    retention: app::service::sweep::Retention,
+    interval_secs: u64,
+) {
     let period = std::time::Duration::from_secs(interval_secs.max(10));
     // The first run waits one period, so a start-up is not slowed by it.
     let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);

@@ -72,7 +72,13 @@ pub async fn page(state: &AppState, caller: &Caller, request: &PageRequest) -> R
     let mut events = state.store.audit_events_page(caller.account_id, &query).await?;
     let next_cursor = if events.len() as i64 > limit {
         events.truncate(limit as usize);
-        events.last().map(|e| Cursor { at: e.occurred_at, id: e.id }.to_string())
+        events.last().map(|e| {
+            Cursor {
+                at: e.occurred_at,
+                id: e.id,
+            }
+            .to_string()
+        })
     } else {
         None
     };
@@ -200,7 +206,10 @@ pub fn export(
                 }
             };
             let done = (rows.len() as i64) < EXPORT_BATCH;
-            let after = rows.last().map(|e| Cursor { at: e.occurred_at, id: e.id });
+            let after = rows.last().map(|e| Cursor {
+                at: e.occurred_at,
+                id: e.id,
+            });
             let chunk = encode(&rows, format, next.first);
             Some((
                 chunk,
@@ -241,7 +250,10 @@ mod tests {
 
     #[test]
     fn csv_quotes_commas_quotes_and_newlines_and_defuses_formulas() {
-        let rows = [row("Agent, \"quoted\"\nsecond line", "leaked, \"token\"\nin a log")];
+        let rows = [row(
+            "Agent, \"quoted\"\nsecond line",
+            "leaked, \"token\"\nin a log",
+        )];
         let text = String::from_utf8(encode(&rows, ExportFormat::Csv, true).unwrap()).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), CSV_HEADER);

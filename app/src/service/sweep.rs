@@ -62,7 +62,10 @@ pub async fn sweep(state: &AppState, retention: Retention, max_ends: u64) -> Res
     }
     let mut purged = state.store.purge(now - retention.sessions, now).await?;
     for _ in 0..AUDIT_BATCHES_PER_RUN {
-        let deleted = state.store.purge_audit_events(now - retention.audit, AUDIT_BATCH).await?;
+        let deleted = state
+            .store
+            .purge_audit_events(now - retention.audit, AUDIT_BATCH)
+            .await?;
         purged += deleted;
         if deleted < AUDIT_BATCH as u64 {
             break;

@@ -6,9 +6,9 @@ use super::end::{end_sessions, one};
 use super::sign_in::{sign_in, AccountRef, Issued, SignIn, SignInOutcome};
 use crate::domain::{EndReason, SessionKind};
 use crate::error::AppError;
+use crate::model::Origin;
 use crate::ssr::crypto::{hash_token, new_token};
 use crate::ssr::AppState;
-use crate::model::Origin;
 use crate::store::{NewAuditEvent, SessionEnd};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -101,7 +101,8 @@ async fn reuse_detected(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     if let Some(session) = state.store.session(account_id, session_id).await? {
-        let event = NewAuditEvent::reuse_detected(account_id, session.user_id, session_id, origin.clone(), now);
+        let event =
+            NewAuditEvent::reuse_detected(account_id, session.user_id, session_id, origin.clone(), now);
         state.store.record_audit_events(&[event]).await?;
     }
     let reuse = SessionEnd::system(EndReason::RefreshTokenReuse, now).from(origin.clone());

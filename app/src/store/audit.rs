@@ -136,7 +136,13 @@ impl NewAuditEvent {
     }
 
     /// A retired refresh token was presented again: its session ends (recorded apart).
-    pub fn reuse_detected(account_id: Uuid, user_id: Uuid, session_id: Uuid, origin: Origin, now: DateTime<Utc>) -> Self {
+    pub fn reuse_detected(
+        account_id: Uuid,
+        user_id: Uuid,
+        session_id: Uuid,
+        origin: Origin,
+        now: DateTime<Utc>,
+    ) -> Self {
         NewAuditEvent {
             account_id,
             actor_user_id: None,

@@ -55,7 +55,11 @@ pub trait AuditStore: Send + Sync + 'static {
     /// writes are appended in the write's own transaction.
     async fn record_audit_events(&self, events: &[NewAuditEvent]) -> StoreResult<()>;
     /// One page of the account's events a filter matches, newest first.
-    async fn audit_events_page(&self, account_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<crate::model::AuditRow>>;
+    async fn audit_events_page(
+        &self,
+        account_id: Uuid,
+        query: &AuditQuery,
+    ) -> StoreResult<Vec<crate::model::AuditRow>>;
     /// Deletes at most `most` of the oldest events before `before`; returns how many.
     async fn purge_audit_events(&self, before: DateTime<Utc>, most: i64) -> StoreResult<u64>;
 }
@@ -111,7 +115,13 @@ pub trait AccountStore: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// Changes a member's role between administrator and member (never the owner's,
     /// never to owner) and records it. Returns the role it had.
-    async fn set_role(&self, account_id: Uuid, user_id: Uuid, role: Role, now: DateTime<Utc>) -> StoreResult<Role>;
+    async fn set_role(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Role>;
     /// One page of an account's members with their active-session counts, and the
     /// number of members matching the search. One query.
     async fn list_users(

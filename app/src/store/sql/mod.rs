@@ -43,8 +43,7 @@ pub const ACCOUNT_BY_ID: &str = "SELECT id, name, created_at FROM accounts WHERE
 pub const ACCOUNT_BY_NAME: &str = "SELECT id, name, created_at FROM accounts WHERE name = $1";
 pub const INSERT_USER: &str = "INSERT INTO users (id, email, display_name, password_hash, created_at) \
      VALUES ($1, $2, $3, $4, $5) RETURNING id, email, display_name, created_at";
-pub const MEMBERSHIP_ROLE: &str =
-    "SELECT role FROM memberships WHERE account_id = $1 AND user_id = $2";
+pub const MEMBERSHIP_ROLE: &str = "SELECT role FROM memberships WHERE account_id = $1 AND user_id = $2";
 pub const SET_ROLE: &str = "UPDATE memberships SET role = $3 WHERE account_id = $1 AND user_id = $2 \
      RETURNING account_id, user_id, role, created_at";
 pub const INSERT_MEMBERSHIP: &str = "INSERT INTO memberships (account_id, user_id, role, created_at) \

@@ -139,9 +139,17 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         Ok(true)
     }
 
-    async fn set_role(&self, account_id: Uuid, user_id: Uuid, role: Role, now: DateTime<Utc>) -> StoreResult<Role> {
+    async fn set_role(
+        &self,
+        account_id: Uuid,
+        user_id: Uuid,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Role> {
         if role == Role::Owner {
-            return Err(StoreError::Conflict("An account has one owner; its role does not change here".into()));
+            return Err(StoreError::Conflict(
+                "An account has one owner; its role does not change here".into(),
+            ));
         }
         let mut tx = self.pool.begin().await?;
         let found: Option<(Role,)> =

@@ -295,7 +295,11 @@ async fn insert_membership<DB: Dialect>(
         .map_err(membership_error)?
         .pop()
         .ok_or(sqlx::Error::RowNotFound)?;
-    insert_audits(tx, &[NewAuditEvent::membership_added(account_id, user_id, role, now)]).await?;
+    insert_audits(
+        tx,
+        &[NewAuditEvent::membership_added(account_id, user_id, role, now)],
+    )
+    .await?;
     Ok(membership)
 }
 

@@ -51,8 +51,13 @@ fn field(
 #[component]
 pub fn AuditFilterForm(request: Memo<Request>, problems: Memo<Vec<AuditProblem>>) -> impl IntoView {
     let f = move |which, label, hint| field(request, problems, which, label, hint);
-    let event_error =
-        move || problems.with(|p| p.iter().find(|p| p.field == AuditField::Event).map(|p| p.message.clone()));
+    let event_error = move || {
+        problems.with(|p| {
+            p.iter()
+                .find(|p| p.field == AuditField::Event)
+                .map(|p| p.message.clone())
+        })
+    };
     let option = move |value: &'static str, text: &'static str| {
         view! {
             <option value=value selected=move || request.with(|r| r.filter.event.trim() == value)>

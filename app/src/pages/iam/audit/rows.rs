@@ -118,7 +118,10 @@ fn AuditEventRow(e: AuditRow, now: DateTime<Utc>) -> impl IntoView {
         items.push(("Session", view! { <code>{id.to_string()}</code> }.into_any()));
     }
     if let Some(agent) = e.user_agent.clone().filter(|a| !a.is_empty()) {
-        items.push(("User agent", view! { <span class="wrap-anywhere">{agent}</span> }.into_any()));
+        items.push((
+            "User agent",
+            view! { <span class="wrap-anywhere">{agent}</span> }.into_any(),
+        ));
     }
     let particulars = match &e.details {
         serde_json::Value::Object(map) => map
