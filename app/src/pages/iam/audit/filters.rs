@@ -70,7 +70,13 @@ pub fn AuditFilterForm(request: Memo<Request>, problems: Memo<Vec<AuditProblem>>
         .map(|a| option(a.as_str(), a.label()))
         .collect_view();
     view! {
-        <Form method="GET" action="" attr:class="filters" attr:role="search" attr:aria-label="Filter audit events">
+        <Form
+            method="GET"
+            action=""
+            attr:class="filters"
+            attr:role="search"
+            attr:aria-label="Filter audit events"
+        >
             <div class="filters__fields">
                 <div class="field">
                     <label for="audit-event">"Event type"</label>
@@ -93,7 +99,8 @@ pub fn AuditFilterForm(request: Memo<Request>, problems: Memo<Vec<AuditProblem>>
                     AuditField::After,
                     "From",
                     Some("A UTC date like 2026-11-29 (the whole day counts) or an RFC 3339 time"),
-                )} {f(AuditField::Before, "Until", None)}
+                )}
+                {f(AuditField::Before, "Until", None)}
             </div>
             <div class="filters__actions">
                 <button type="submit" class="button button--primary">

@@ -72,7 +72,12 @@ pub fn AuditLogPage() -> impl IntoView {
     );
     let export = move |format: &'static str, label: &'static str| {
         view! {
-            <a class="button button--ghost" href=move || request.with(|r| r.export_href(format)) download="">
+            <a
+                class="button button--ghost"
+                href=move || request.with(|r| r.export_href(format))
+                download=""
+                rel="external"
+            >
                 {label}
             </a>
         }

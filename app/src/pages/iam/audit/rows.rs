@@ -66,7 +66,11 @@ pub fn AuditList(page: AuditPage, next: Option<String>, first: Option<String>) -
         .collect_view();
     view! {
         <p class="table-summary" aria-live="polite">
-            {if shown == 1 { "1 event on this page".to_string() } else { format!("{shown} events on this page") }}
+            {if shown == 1 {
+                "1 event on this page".to_string()
+            } else {
+                format!("{shown} events on this page")
+            }}
             {if next.is_some() { ", newest first; more on the next page" } else { ", newest first" }}
         </p>
         <DataTable
@@ -112,7 +116,8 @@ pub fn AuditList(page: AuditPage, next: Option<String>, first: Option<String>) -
 fn AuditEventRow(e: AuditRow, now: DateTime<Utc>) -> impl IntoView {
     let open = RwSignal::new(false);
     let details_id = format!("audit-details-{}", e.id.simple());
-    let button_label = format!("Details of {} at {}", e.event.label(), absolute(e.occurred_at));
+    // Visible "Details"; read as "Details of Signed in at 2026-11-29 17:08 UTC".
+    let button_label = format!(" of {} at {}", e.event.label(), absolute(e.occurred_at));
     let mut items: Vec<(&'static str, AnyView)> = Vec::new();
     if let Some(id) = e.session_id {
         items.push(("Session", view! { <code>{id.to_string()}</code> }.into_any()));
@@ -155,10 +160,10 @@ fn AuditEventRow(e: AuditRow, now: DateTime<Utc>) -> impl IntoView {
                     class="button button--ghost"
                     aria-expanded=move || open.get().to_string()
                     aria-controls=details_id.clone()
-                    aria-label=button_label
                     on:click=move |_| open.update(|o| *o = !*o)
                 >
-                    {move || if open.get() { "Hide details" } else { "Show details" }}
+                    "Details"
+                    <span class="visually-hidden">{button_label}</span>
                 </button>
             </td>
         </tr>
