@@ -24,6 +24,10 @@ const DEVICE_COOKIE_MAX_AGE: i64 = 365 * 24 * 3600;
 
 /// What the session check concluded for this request.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per request, kept in place behind the request's Arc: boxing buys nothing"
+)]
 pub enum Auth {
     /// No credential was presented.
     Anonymous,
