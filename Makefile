@@ -46,7 +46,7 @@ test-rust:
 # Postgres restart under a running console (scripts/faults.sh).
 test-postgres:
 	cargo build --locked -p server
-	scripts/with-postgres.sh bash -c 'cargo test --locked -p app --features testing --test store && cargo test --locked -p server --tests && scripts/faults.sh $(DEBUG_BIN)'
+	scripts/with-postgres.sh bash -c 'cargo test --locked -p app --features testing --test store --test audit && cargo test --locked -p server --tests && scripts/faults.sh $(DEBUG_BIN)'
 
 # Playwright in Debian's Chromium against the built server on a fresh database.
 test-e2e: site test-tools

@@ -62,7 +62,6 @@ async fn acme(store: &TestStore) -> (Account, User) {
     account(store, "Acme", "olivia@acme.test").await
 }
 
-/// Ends one session through the store; whether this call ended it.
 /// The account's audit events of ended sessions, newest first.
 async fn ends_audited(store: &TestStore, account_id: Uuid) -> Vec<app::model::AuditEvent> {
     let events = store.audit_events(account_id, 100).await.unwrap();
@@ -72,6 +71,7 @@ async fn ends_audited(store: &TestStore, account_id: Uuid) -> Vec<app::model::Au
         .collect()
 }
 
+/// Ends one session through the store; whether this call ended it.
 async fn end_one(store: &TestStore, account_id: Uuid, id: Uuid, end: &SessionEnd) -> bool {
     let selection = SessionSelection::Ids {
         ids: vec![id],

@@ -31,6 +31,11 @@ def print_table(r):
     c = r["search_count_100k"]
     rows.append(("account sessions page with exact count", c,
                  f"{c['matches']:,} match; p95 {ms(c['p95_us'])} ms (goal < 50)"))
+    for key, name in [("audit_first", "audit log, first page"), ("audit_event", "audit log page, by event type"),
+                      ("audit_actor", "audit log page, by actor"), ("audit_ip", "audit log page, by CIDR"),
+                      ("audit_time", "audit log page, by time range")]:
+        if key in r:
+            rows.append((name, r[key], f"{r[key]['shown']} on the page; p95 {ms(r[key]['p95_us'])} ms (goal < 20)"))
     seeded = r["seeded"]
     print()
     print(f"Session Console benchmark: {r['backend']}, {seeded['sessions']:,} sessions, "
@@ -62,6 +67,12 @@ def print_table(r):
         s = t["staleness"]
         print(f"| revocation staleness across nodes (ends through A, load on B) | 4 | | | | | | "
               f"{s['stale_successes']} of {s['requests_after_end']} requests after {s['ends']} ends succeeded (goal 0) |")
+    if "audit_export" in r:
+        e = r["audit_export"]
+        print(f"| audit log export, CSV, {seeded.get('audit_events', 0):,} events | 1 | | | | | | "
+              f"{e['lines'] - 1:,} events, {e['bytes'] / 1e6:.0f} MB in {e['seconds']:.2f} s (goal < 15 s); resident "
+              f"memory {e['rss_before_mb']:.1f} → at most {e['rss_peak_mb']:.1f} MB, "
+              f"+{e['rss_peak_mb'] - e['rss_before_mb']:.1f} MB (goal ≤ 10 MB) |")
     if "idle_streams" in r:
         i = r["idle_streams"]
         print(f"| {i['streams']} idle event streams (`/api/v1/events`) | {i['streams']} | | | | | | resident memory "

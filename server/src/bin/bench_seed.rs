@@ -3,12 +3,14 @@
 //! and expired ones, and a pool of valid credentials the load generator presents.
 
 use anyhow::{bail, Context};
+use app::domain::audit::{AuditAction, SignInFailure};
 use app::domain::session::expires_at;
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
 use app::model::LoginSession;
+use app::model::Origin;
 use app::ssr::crypto::{hash_password, new_token};
 use app::store::testing::{self, SeedSession};
-use app::store::{NewUser, TokenHash};
+use app::store::{NewAuditEvent, NewUser, TokenHash};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use clap::Parser;
 use std::io::Write;
@@ -31,6 +33,9 @@ struct Args {
     /// Valid browser sessions, and as many CLI sessions, whose credentials are written out.
     #[arg(long, env = "BENCH_POOL", default_value_t = 1_000)]
     pool: usize,
+    /// Audit events in the large account's log, spread over the last 300 days.
+    #[arg(long, env = "BENCH_AUDIT_EVENTS", default_value_t = 1_000_000)]
+    audit_events: usize,
     /// Smaller accounts beside the large one, 50 users each.
     #[arg(long, default_value_t = 20)]
     other_accounts: usize,
@@ -157,6 +162,67 @@ fn session(
     SeedSession { session, token_hash }
 }
 
+/// The large account's audit log: half sign-ins, the rest failures, ends, sign-outs and
+/// a few reuses, by random members from the bench's addresses, over the last 300 days.
+async fn seed_audit(
+    store: &dyn testing::TestingStore,
+    rng: &mut Rng,
+    account_id: Uuid,
+    members: &[Uuid],
+    admin: Uuid,
+    now: DateTime<Utc>,
+    count: usize,
+) -> anyhow::Result<usize> {
+    let mut written = 0;
+    while written < count {
+        let batch: Vec<NewAuditEvent> = (0..(count - written).min(10_000))
+            .map(|_| {
+                let n = rng.below(members.len() as u64) as usize;
+                let user = members[n];
+                let origin = Origin {
+                    ip: rng.ip(),
+                    user_agent: AGENTS[rng.below(AGENTS.len() as u64) as usize].to_string(),
+                };
+                let at = now - Duration::seconds(rng.below(300 * 86400) as i64);
+                let session = Some(Uuid::new_v4());
+                let (action, actor, details) = match rng.below(100) {
+                    0..50 => (AuditAction::SignInSucceeded, Some(user), serde_json::json!({ "kind": "browser" })),
+                    50..65 => (
+                        AuditAction::SignInFailed,
+                        None,
+                        serde_json::json!({ "email": format!("user{:05}@bench.test", n),
+                                            "reason": SignInFailure::IncorrectCredentials.as_str() }),
+                    ),
+                    65..85 => (
+                        AuditAction::SessionEnded,
+                        Some(admin),
+                        serde_json::json!({ "reason": "ended_by_administrator", "kind": "browser", "ip": origin.ip }),
+                    ),
+                    85..98 => (
+                        AuditAction::SignedOut,
+                        Some(user),
+                        serde_json::json!({ "reason": "signed_out", "kind": "browser", "ip": origin.ip }),
+                    ),
+                    _ => (AuditAction::RefreshTokenReuse, None, serde_json::json!({})),
+                };
+                NewAuditEvent {
+                    account_id,
+                    actor_user_id: actor,
+                    action,
+                    target_user_id: Some(user),
+                    session_id: if action == AuditAction::SignInFailed { None } else { session },
+                    details,
+                    occurred_at: at,
+                    origin: Some(origin),
+                }
+            })
+            .collect();
+        store.record_audit_events(&batch).await?;
+        written += batch.len();
+    }
+    Ok(written)
+}
+
 fn mix_for(rng: &mut Rng) -> Mix {
     match rng.below(100) {
         0..=24 => Mix::Active,
@@ -269,6 +335,18 @@ async fn main() -> anyhow::Result<()> {
     }
     let inserted = store.insert_sessions_bulk(&sessions).await?;
     drop(sessions);
+    let audit_started = Instant::now();
+    let audited = seed_audit(
+        &*store,
+        &mut rng,
+        account.id,
+        &members,
+        admin.id,
+        now,
+        args.audit_events,
+    )
+    .await?;
+    let audit_seconds = audit_started.elapsed().as_secs_f64();
     let mut bearers = std::fs::File::create(args.out.join("bearers.txt"))?;
     for id in pool_cli {
         let (token, token_hash) = new_token()?;
@@ -307,6 +385,8 @@ async fn main() -> anyhow::Result<()> {
         "password_hash": format!("argon2id {params}"),
         "seed_users_seconds": users_done,
         "seed_seconds": seconds,
+        "audit_events": audited,
+        "seed_audit_seconds": audit_seconds,
     });
     std::fs::write(
         args.out.join("seeded.json"),
