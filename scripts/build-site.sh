@@ -24,5 +24,24 @@ if [ "$profile" != dev ]; then
     "$site/pkg/${name}_bg.wasm" -o "$site/pkg/${name}_bg.wasm"
 fi
 cat style/*.css > "$site/pkg/$name.css"
+
+# Content-addressed names, so browsers may keep them for a year (`immutable`): a new
+# build is new names. The server reads the name from `asset-name`.
+if [ "$profile" != dev ]; then
+  hash=$(cat "$site/pkg/${name}_bg.wasm" "$site/pkg/$name.js" "$site/pkg/$name.css" | sha256sum | cut -c1-16)
+  hashed="$name.$hash"
+  mv "$site/pkg/${name}_bg.wasm" "$site/pkg/${hashed}_bg.wasm"
+  mv "$site/pkg/$name.js" "$site/pkg/$hashed.js"
+  mv "$site/pkg/$name.css" "$site/pkg/$hashed.css"
+  printf '%s\n' "$hashed" > "$site/asset-name"
+fi
 cp -R public/. "$site/"
-echo "==> site ready in $site ($(du -h "$site/pkg/${name}_bg.wasm" | cut -f1) of wasm)"
+
+# Precompressed copies, served to browsers that accept them (tower-http's ServeDir).
+for file in "$site"/pkg/*.js "$site"/pkg/*.wasm "$site"/pkg/*.css "$site"/*.svg; do
+  [ -e "$file" ] || continue
+  brotli --quality=11 --keep --force "$file"
+  gzip -9 --keep --force "$file"
+done
+wasm=$(ls "$site"/pkg/*.wasm)
+echo "==> site ready in $site: $(stat -c %s "$wasm") bytes of wasm, $(stat -c %s "$wasm.br") brotli, $(stat -c %s "$wasm.gz") gzip"

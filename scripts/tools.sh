@@ -31,3 +31,10 @@ if [ "$(leptosfmt --version 2>/dev/null)" != "leptosfmt 0.1.33" ]; then
   echo "==> installing leptosfmt 0.1.33 from crates.io (about 3 minutes, once)"
   cargo install leptosfmt --version 0.1.33 --locked --force
 fi
+
+# brotli writes the precompressed copies of the static files (`make site`); gzip is in
+# every Debian.
+if ! command -v brotli >/dev/null; then
+  echo "==> installing brotli from Debian"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null
+fi

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod assets;
 pub mod config;
 pub mod demo;
 pub mod serve;
@@ -39,7 +40,7 @@ pub fn app_state(
     listen: SocketAddr,
 ) -> AppState {
     let leptos_options = LeptosOptions::builder()
-        .output_name(app::OUTPUT_NAME)
+        .output_name(assets::output_name(site_root))
         .site_root(site_root)
         .site_pkg_dir("pkg")
         .site_addr(listen)
@@ -74,6 +75,8 @@ pub fn router(state: AppState) -> Router {
             CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        // The wasm, JavaScript and CSS: fingerprinted, precompressed, kept a year.
+        .nest_service("/pkg", assets::pkg(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // The session check runs in front of every route.
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
@@ -99,6 +102,9 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(option_layer(hsts))
+        // Pages and API answers compressed for browsers that accept it (see assets.rs
+        // for what never is); static files come precompressed.
+        .layer(assets::compression())
         // No form or JSON this console takes comes near 64 KiB; bigger bodies get 413
         // before anything reads them.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

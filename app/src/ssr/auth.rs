@@ -189,7 +189,7 @@ fn wants_html(request: &Request) -> bool {
 
 /// What a page load shows when the session check itself failed: a plain page that says
 /// what is wrong (the console cannot render without its database).
-fn unavailable_page(error: AppError) -> Response {
+fn unavailable_page(error: AppError, assets: &str) -> Response {
     let (title, detail) = match error {
         AppError::Unavailable => (
             "Session Console can't reach its database",
@@ -199,7 +199,7 @@ fn unavailable_page(error: AppError) -> Response {
     };
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} | Session Console</title>\
-         <link rel=\"stylesheet\" href=\"/pkg/session-console.css\"></head><body><main class=\"centered-page\">\
+         <link rel=\"stylesheet\" href=\"/pkg/{assets}.css\"></head><body><main class=\"centered-page\">\
          <h1>{title}</h1><p>{detail}</p></main></body></html>"
     );
     let mut response = (
@@ -263,7 +263,9 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request, 
                 Auth::Caller(caller)
             }
             Ok(Err(refusal)) => Auth::Refused(refusal),
-            Err(error) if wants_html(&request) => return unavailable_page(error),
+            Err(error) if wants_html(&request) => {
+                return unavailable_page(error, &state.leptos_options.output_name)
+            }
             Err(error) => return error.into_response(),
         },
     };

@@ -105,12 +105,21 @@ pub struct TokenResponse {
     session_id: Uuid,
 }
 
-type TokenResult = Result<([(header::HeaderName, HeaderValue); 1], Json<TokenResponse>), OAuthError>;
+/// The answer carries tokens: marked so that it is never compressed (see assets.rs).
+type TokenResult = Result<
+    (
+        [(header::HeaderName, HeaderValue); 1],
+        axum::Extension<crate::assets::CarriesCredential>,
+        Json<TokenResponse>,
+    ),
+    OAuthError,
+>;
 
 fn issued(issued: Issued) -> TokenResult {
     let access_token = issued.access_token.ok_or(AppError::Internal)?;
     Ok((
         no_store(),
+        axum::Extension(crate::assets::CarriesCredential),
         Json(TokenResponse {
             access_token,
             token_type: "Bearer",

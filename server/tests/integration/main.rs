@@ -11,6 +11,7 @@ mod support;
 
 mod account_sessions;
 mod admin;
+mod assets;
 mod audit;
 mod cluster;
 mod events;

@@ -346,3 +346,57 @@ pub fn retention(session_days: i64) -> app::service::sweep::Retention {
         audit: chrono::Duration::days(365),
     }
 }
+
+/// A built site in a temporary folder: `name` fingerprinted (`asset-name` written) or
+/// the development build's plain names, each file with brotli and gzip copies.
+pub struct Site(std::path::PathBuf);
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The router serving a fresh site (see [`Site`]) on a fresh database.
+pub async fn fresh_site_app(name: Option<&str>) -> (TestApp, Site) {
+    let root = std::env::temp_dir().join(format!("sc-site-{}", uuid::Uuid::new_v4().simple()));
+    let pkg = root.join("pkg");
+    std::fs::create_dir_all(&pkg).expect("site folder");
+    let base = name.unwrap_or("session-console");
+    if let Some(name) = name {
+        std::fs::write(root.join("asset-name"), format!("{name}\n")).expect("asset-name");
+    }
+    for (file, body) in [
+        (format!("{base}_bg.wasm"), "wasm"),
+        (format!("{base}.js"), "js"),
+        (format!("{base}.css"), "body { color: black }"),
+    ] {
+        std::fs::write(pkg.join(&file), body).expect("asset");
+        std::fs::write(pkg.join(format!("{file}.br")), format!("{body}, brotli")).expect("brotli copy");
+        std::fs::write(pkg.join(format!("{file}.gz")), format!("{body}, gzip")).expect("gzip copy");
+    }
+    let db = fresh_store().await;
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let state = server::app_state(
+        db.product(),
+        clock.clone(),
+        SecurityConfig::default(),
+        root.to_str().expect("a UTF-8 path"),
+        "127.0.0.1:3000".parse().expect("address"),
+    );
+    let app = TestApp {
+        router: server::router(state.clone()),
+        state,
+        store: db.testing(),
+        clock,
+        _db: db,
+    };
+    (app, Site(root))
+}
+
+pub async fn body_bytes(response: Response<Body>) -> Vec<u8> {
+    axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body")
+        .to_vec()
+}
