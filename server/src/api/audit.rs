@@ -121,7 +121,8 @@ pub async fn export(
         now.format("%Y%m%dT%H%M%SZ"),
         format.extension()
     );
-    let mut chunks = Box::pin(export_events(state, caller.account_id, filter, format));
+    // Fused: a compressing body polls once more after the end, which `unfold` forbids.
+    let mut chunks = Box::pin(export_events(state, caller.account_id, filter, format).fuse());
     // The first batch is read before answering, so a database that fails at once gets
     // its 5xx; a failure later can only cut the download short (the status is sent).
     let first = chunks.next().await.transpose()?;

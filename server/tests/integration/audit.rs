@@ -411,6 +411,25 @@ async fn exports_are_csv_or_json_lines_of_the_filter() {
     );
     assert!(lines.iter().all(|l| l["event"] == "sign_in.succeeded"));
 
+    // Compressed for a client that accepts it, to the end of the stream.
+    let uri = "/api/v1/account/audit-events/export?format=jsonl";
+    let request = Request::get(uri)
+        .header("authorization", format!("Bearer {}", w.admin_bearer))
+        .header("accept-encoding", "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let gzipped = w.app.send(request).await;
+    assert_eq!(gzipped.status(), 200);
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert!(gzipped.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .ends_with(".jsonl\""));
+    let body = axum::body::to_bytes(gzipped.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(&body[..2], [0x1f, 0x8b], "a gzip stream");
+
     let bad = w.export("format=xml").await;
     assert_eq!(bad.status(), 422);
     assert_eq!(w.export("format=csv&ip=nope").await.status(), 422);
