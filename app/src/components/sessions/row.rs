@@ -75,6 +75,7 @@ pub fn SessionCells(
     badge: Option<&'static str>,
 ) -> impl IntoView {
     let device = row.device.clone();
+    let expiry_label = if row.ended.is_some() { "Ended" } else { "Expires" };
     let expiry = match &row.ended {
         None => view! { <RelativeTime at=row.expires_at now /> }.into_any(),
         Some(ended) => view! {
@@ -87,7 +88,7 @@ pub fn SessionCells(
     let first_ip = (row.first_ip != row.ip)
         .then(|| view! { <span class="muted">{format!(" (signed in from {})", row.first_ip)}</span> });
     view! {
-        <td>
+        <td data-label="Device">
             <span class="device">
                 <svg
                     class="device__icon"
@@ -106,14 +107,14 @@ pub fn SessionCells(
             </span>
             {badge.map(|text| view! { <span class="badge">{text}</span> })}
         </td>
-        <td>{row.ip.clone()} {first_ip}</td>
-        <td>{row.kind.label()}</td>
-        <td>
+        <td data-label="IP address">{row.ip.clone()} {first_ip}</td>
+        <td data-label="Credential">{row.kind.label()}</td>
+        <td data-label="Signed in">
             <RelativeTime at=row.signed_in_at now />
         </td>
-        <td>
+        <td data-label="Last active">
             <RelativeTime at=row.last_active_at now />
         </td>
-        <td>{expiry}</td>
+        <td data-label=expiry_label>{expiry}</td>
     }
 }

@@ -65,13 +65,15 @@ pub fn UsersPage() -> impl IntoView {
             .map(|u| {
                 view! {
                     <tr>
-                        <td>
+                        <td data-label="Name">
                             <A href=format!("/iam/users/{}", u.user_id)>{u.display_name.clone()}</A>
                         </td>
-                        <td>{u.email.clone()}</td>
-                        <td>{u.role.label()}</td>
-                        <td class="numeric">{u.active_sessions}</td>
-                        <td>
+                        <td data-label="Email">{u.email.clone()}</td>
+                        <td data-label="Role">{u.role.label()}</td>
+                        <td class="numeric" data-label="Active sessions">
+                            {u.active_sessions}
+                        </td>
+                        <td data-label="Last active">
                             {match u.last_active_at {
                                 Some(at) => view! { <RelativeTime at now /> }.into_any(),
                                 None => view! { <span class="muted">"Never"</span> }.into_any(),

@@ -147,13 +147,15 @@ fn AuditEventRow(e: AuditRow, now: DateTime<Utc>) -> impl IntoView {
     };
     view! {
         <tr>
-            <td>
+            <td data-label="Time">
                 <RelativeTime at=e.occurred_at now />
             </td>
-            <td>{e.event.label()}</td>
-            <td>{person(e.actor.clone(), "System")}</td>
-            <td>{person(e.target_user.clone(), "—")}</td>
-            <td>{e.ip.clone().filter(|ip| !ip.is_empty()).unwrap_or_else(|| "—".into())}</td>
+            <td data-label="Event">{e.event.label()}</td>
+            <td data-label="Actor">{person(e.actor.clone(), "System")}</td>
+            <td data-label="Target user">{person(e.target_user.clone(), "—")}</td>
+            <td data-label="IP address">
+                {e.ip.clone().filter(|ip| !ip.is_empty()).unwrap_or_else(|| "—".into())}
+            </td>
             <td class="actions-cell">
                 <button
                     type="button"

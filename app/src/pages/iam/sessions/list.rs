@@ -240,7 +240,7 @@ fn AccountRow(
     view! {
         <tr>
             <td class="select-cell">{checkbox}</td>
-            <td>
+            <td data-label="User">
                 <A href=format!("/iam/users/{}", s.user_id)>{s.user_name.clone()}</A>
                 <br />
                 <span class="muted">{s.user_email.clone()}</span>
