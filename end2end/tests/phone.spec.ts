@@ -122,6 +122,14 @@ test("on a phone, an administrator ends a member's session, and every console pa
 
 test("on a phone, a person ends their other device's session from Profile > Sessions", async ({ browser }) => {
   const acme = createAccount(uniqueName("Pocket"));
+  // The sign-in page on the narrowest phones in use.
+  const narrow = await browser.newContext({ viewport: { width: 320, height: 568 }, isMobile: true, hasTouch: true });
+  const narrowPage = await narrow.newPage();
+  await narrowPage.goto("/signin");
+  await expectFits(narrowPage);
+  await expectReachable(narrowPage.getByRole("button", { name: "Sign in" }));
+  await narrow.close();
+
   const laptop = await onDesktop(browser, acme.member.email, acme.password, FIREFOX);
   const phone = await onPhone(browser, acme.member.email, acme.password);
   const page = phone.page;
