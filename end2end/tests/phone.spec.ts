@@ -88,6 +88,15 @@ test("on a phone, an administrator ends a member's session, and every console pa
   await expectReachable(confirm.getByRole("button", { name: "End session" }));
   await expectReachable(confirm.getByRole("button", { name: "Cancel" }));
   await expectNoA11yViolations(page);
+  // With the on-screen keyboard open half the screen is gone: the dialog still fits,
+  // and its buttons are reachable by scrolling it.
+  await page.setViewportSize({ width: PHONE.width, height: 420 });
+  const confirmBox = (await confirm.boundingBox())!;
+  expect(confirmBox.y + confirmBox.height).toBeLessThanOrEqual(420);
+  await confirm.getByRole("button", { name: "End session" }).scrollIntoViewIfNeeded();
+  await expectReachable(confirm.getByRole("button", { name: "End session" }));
+  await expect(confirm.getByRole("button", { name: "End session" })).toBeInViewport();
+  await page.setViewportSize(PHONE);
   await confirm.getByRole("button", { name: "End session" }).tap();
   await expect(drawer.getByRole("status")).toHaveText("Session ended");
   await expect(member.page).toHaveURL(/\/signin\?notice=ended_by_administrator$/);
