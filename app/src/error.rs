@@ -53,6 +53,19 @@ fn summary(errors: &[FieldError]) -> String {
 }
 
 impl AppError {
+    /// A 422 naming each refused field (by its query or form key) with its message.
+    pub fn fields(problems: impl IntoIterator<Item = (&'static str, String)>) -> Self {
+        AppError::InvalidInput(
+            problems
+                .into_iter()
+                .map(|(field, message)| FieldError {
+                    field: field.to_string(),
+                    message,
+                })
+                .collect(),
+        )
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         AppError::InvalidInput(vec![FieldError {
             field: field.to_string(),

@@ -36,6 +36,16 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// The caller, if they manage the account (its owner or an administrator); 403 otherwise.
+fn manager(context: &RequestContext) -> Result<&app::model::Caller, AppError> {
+    let caller = context.caller_ref()?;
+    if caller.role.can_manage_account() {
+        Ok(caller)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Borrows from the request's caller: this answer is on the hot path.
 #[derive(Serialize)]
 struct Me<'a> {

@@ -3,6 +3,7 @@
 pub mod confirm;
 pub mod details;
 pub mod drawer;
+mod filter_field;
 pub mod header;
 pub mod live;
 pub mod loading;
@@ -17,13 +18,14 @@ pub mod time;
 pub use confirm::ConfirmDialog;
 pub use details::Details;
 pub use drawer::Drawer;
+pub use filter_field::FilterTextField;
 pub use header::ConsoleHeader;
 pub use loading::Loading;
 pub use menu::{MenuAction, MenuButton, MenuItem};
 pub use password_field::PasswordField;
 pub use sessions::{SessionScope, SessionsPanel};
 pub use status::StatusMessage;
-pub use table::DataTable;
+pub use table::{DataTable, KeysetPages};
 pub use time::RelativeTime;
 
 /// Reloads the page after the server answered 401: the page load then goes through the

@@ -25,3 +25,26 @@ pub fn DataTable(
         </div>
     }
 }
+
+/// The links of a keyset-paginated list: back to the first page, on to the next.
+#[component]
+pub fn KeysetPages(
+    /// Names the navigation landmark: "Pages of sessions".
+    label: &'static str,
+    first: Option<String>,
+    next: Option<String>,
+) -> impl IntoView {
+    let link = |href: String, text: &'static str| {
+        view! {
+            <leptos_router::components::A href=href attr:class="button button--ghost">
+                {text}
+            </leptos_router::components::A>
+        }
+    };
+    view! {
+        <nav class="pagination" aria-label=label>
+            {first.map(|href| link(href, "First page"))}
+            {next.map(|href| link(href, "Next page"))}
+        </nav>
+    }
+}

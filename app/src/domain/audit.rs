@@ -2,7 +2,7 @@
 //! API query) and as checked, and the export formats. Parsed the same way in the
 //! browser (a bad filter is never sent) and on the server (which trusts nothing).
 
-use super::search::{parse_instant, parse_network, TimeRange, MAX_SEARCH_CHARS};
+use super::search::{fields, TimeRange};
 use super::{parse_name, EndReason, UnknownName};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -172,6 +172,18 @@ pub struct AuditProblem {
     pub message: String,
 }
 
+/// A checked field's value; a refusal is noted at its field.
+fn checked<T>(
+    problems: &mut Vec<AuditProblem>,
+    field: AuditField,
+    result: Result<Option<T>, String>,
+) -> Option<T> {
+    result
+        .map_err(|m| problems.push(problem(field, m)))
+        .ok()
+        .flatten()
+}
+
 fn problem(field: AuditField, message: impl Into<String>) -> AuditProblem {
     AuditProblem {
         field,
@@ -239,26 +251,14 @@ impl AuditFilterInput {
     /// Checks every field, reporting each one refused.
     pub fn parse(&self) -> Result<AuditFilter, Vec<AuditProblem>> {
         let mut problems = Vec::new();
-        let mut text = |field: AuditField| {
-            let value = self.get(field).trim();
-            if value.chars().count() > MAX_SEARCH_CHARS {
-                problems.push(problem(
-                    field,
-                    format!("Use at most {MAX_SEARCH_CHARS} characters"),
-                ));
-                None
-            } else {
-                (!value.is_empty()).then(|| value.to_string())
-            }
-        };
-        let actor = text(AuditField::Actor).map(|a| {
+        let actor = checked(&mut problems, AuditField::Actor, fields::text(&self.actor)).map(|a| {
             if a.eq_ignore_ascii_case("system") {
                 ActorFilter::System
             } else {
                 ActorFilter::Person(a)
             }
         });
-        let target = text(AuditField::Target);
+        let target = checked(&mut problems, AuditField::Target, fields::text(&self.target));
         let action = match self.event.trim() {
             "" | "any" => None,
             value => match AuditAction::from_str(value) {
@@ -269,36 +269,22 @@ impl AuditFilterInput {
                 }
             },
         };
-        let ip = match self.ip.trim() {
-            "" => None,
-            value => {
-                let net = parse_network(value);
-                if net.is_none() {
-                    problems.push(problem(
-                        AuditField::Ip,
-                        "Enter an IP address or a CIDR range, like 203.0.113.7, 203.0.113.0/24 or 2001:db8::/32",
-                    ));
-                }
-                net
-            }
-        };
-        let mut instant = |field: AuditField, end_of_day: bool| match self.get(field).trim() {
-            "" => None,
-            value => {
-                let parsed = parse_instant(value, end_of_day);
-                if parsed.is_none() {
-                    problems.push(problem(field, "Enter a date (2026-11-29) or a time in RFC 3339"));
-                }
-                parsed
-            }
-        };
+        let ip = checked(&mut problems, AuditField::Ip, fields::network(&self.ip));
         let occurred = TimeRange {
-            after: instant(AuditField::After, false),
-            before: instant(AuditField::Before, true),
+            after: checked(
+                &mut problems,
+                AuditField::After,
+                fields::instant(&self.after, false),
+            ),
+            before: checked(
+                &mut problems,
+                AuditField::Before,
+                fields::instant(&self.before, true),
+            ),
         };
         if let (Some(a), Some(b)) = (occurred.after, occurred.before) {
             if b <= a {
-                problems.push(problem(AuditField::Before, "Must be later than the start"));
+                problems.push(problem(AuditField::Before, fields::END_BEFORE_START));
             }
         }
         if problems.is_empty() {

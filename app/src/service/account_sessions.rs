@@ -8,7 +8,7 @@ use super::rows::session_row;
 use super::throttle::{confirm_recent_sign_in, must_reauthenticate};
 use crate::domain::search::{Cursor, FilterField, FilterInput, FilterProblem, SessionFilter, SessionSort};
 use crate::domain::{EndReason, Role, SessionView};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::model::{AccountSessionRow, AccountSessionsPage, BulkOutcome, BulkPreview, BulkTarget, Caller};
 use crate::ssr::AppState;
 use crate::store::{SessionEnd, SessionMatch, SessionQuery};
@@ -27,15 +27,7 @@ const MANY_MATCHES: i64 = 10_000;
 
 /// The one error for refused filter fields, each at its field.
 pub fn invalid(problems: Vec<FilterProblem>) -> AppError {
-    AppError::InvalidInput(
-        problems
-            .into_iter()
-            .map(|p| FieldError {
-                field: p.field.key().to_string(),
-                message: p.message,
-            })
-            .collect(),
-    )
+    AppError::fields(problems.into_iter().map(|p| (p.field.key(), p.message)))
 }
 
 /// Which page of which search: as typed, checked here.

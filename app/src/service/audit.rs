@@ -4,7 +4,7 @@
 
 use crate::domain::audit::{AuditField, AuditFilter, AuditFilterInput, AuditProblem, ExportFormat};
 use crate::domain::search::Cursor;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::model::{AuditPage, AuditRow, Caller};
 use crate::ssr::AppState;
 use crate::store::AuditQuery;
@@ -17,15 +17,7 @@ const EXPORT_BATCH: i64 = 2_000;
 
 /// The one error for refused filter fields, each at its field.
 fn invalid(problems: Vec<AuditProblem>) -> AppError {
-    AppError::InvalidInput(
-        problems
-            .into_iter()
-            .map(|p| FieldError {
-                field: p.field.key().to_string(),
-                message: p.message,
-            })
-            .collect(),
-    )
+    AppError::fields(problems.into_iter().map(|p| (p.field.key(), p.message)))
 }
 
 fn cursor(value: &str) -> Result<Option<Cursor>, AuditProblem> {

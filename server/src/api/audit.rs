@@ -3,9 +3,10 @@
 //! as CSV or JSON Lines. Filters are the query parameters of the console's Audit log
 //! page; refused fields answer 422, each with its message.
 
+use super::manager;
 use app::domain::audit::{AuditField, AuditFilterInput, ExportFormat};
 use app::error::{AppError, FieldError};
-use app::model::{AuditRow, Caller};
+use app::model::AuditRow;
 use app::service::audit::{check_filter, export as export_events, page, PageRequest};
 use app::ssr::auth::RequestContext;
 use app::ssr::AppState;
@@ -18,15 +19,6 @@ use axum::{Extension, Json};
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::sync::Arc;
-
-fn manager(context: &RequestContext) -> Result<&Caller, AppError> {
-    let caller = context.caller_ref()?;
-    if caller.role.can_manage_account() {
-        Ok(caller)
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 /// The query's filter, and the other parameters `extra` takes; unknown keys are refused.
 fn read_query(

@@ -3,9 +3,10 @@
 //! the query parameters of the console's Sessions page; refused fields answer 422, each
 //! with its message.
 
+use super::manager;
 use app::domain::search::{FilterField, FilterInput};
 use app::error::{AppError, FieldError};
-use app::model::{AccountSessionRow, BulkOutcome, BulkPreview, BulkTarget, Caller};
+use app::model::{AccountSessionRow, BulkOutcome, BulkPreview, BulkTarget};
 use app::service::account_sessions::{bulk_end, preview_bulk_end, search, BulkEnd, PageRequest};
 use app::ssr::auth::RequestContext;
 use app::ssr::AppState;
@@ -17,15 +18,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
-
-fn manager(context: &RequestContext) -> Result<&Caller, AppError> {
-    let caller = context.caller_ref()?;
-    if caller.role.can_manage_account() {
-        Ok(caller)
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 fn unknown(key: &str, what: &str) -> FieldError {
     FieldError {

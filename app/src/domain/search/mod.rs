@@ -4,9 +4,9 @@
 //! the server (which trusts nothing the browser checked).
 
 mod address;
+pub(crate) mod fields;
 mod page;
 
-pub(crate) use address::parse_network;
 pub use address::{ip_key, key_range};
 pub use page::{Cursor, SessionSort};
 
@@ -176,33 +176,9 @@ impl FilterInput {
     /// Checks every field, reporting each one refused.
     pub fn parse(&self) -> Result<SessionFilter, Vec<FilterProblem>> {
         let mut problems = Vec::new();
-        let text = |field: FilterField, problems: &mut Vec<FilterProblem>| {
-            let value = self.get(field).trim();
-            if value.chars().count() > MAX_SEARCH_CHARS {
-                problems.push(problem(
-                    field,
-                    format!("Use at most {MAX_SEARCH_CHARS} characters"),
-                ));
-                None
-            } else {
-                (!value.is_empty()).then(|| value.to_string())
-            }
-        };
-        let user = text(FilterField::User, &mut problems);
-        let device = text(FilterField::Device, &mut problems);
-        let ip = match self.ip.trim() {
-            "" => None,
-            value => match parse_network(value) {
-                Some(net) => Some(net),
-                None => {
-                    problems.push(problem(
-                        FilterField::Ip,
-                        "Enter an IP address or a CIDR range, like 203.0.113.7, 203.0.113.0/24 or 2001:db8::/32",
-                    ));
-                    None
-                }
-            },
-        };
+        let user = checked(&mut problems, FilterField::User, fields::text(&self.user));
+        let device = checked(&mut problems, FilterField::Device, fields::text(&self.device));
+        let ip = checked(&mut problems, FilterField::Ip, fields::network(&self.ip));
         let credential = match self.credential.trim() {
             "" | "any" => None,
             value => match SessionKind::from_str(value) {
@@ -223,15 +199,8 @@ impl FilterInput {
             }
         };
         let range = |after: FilterField, before: FilterField, problems: &mut Vec<FilterProblem>| {
-            let mut instant = |field: FilterField, end_of_day: bool| match self.get(field).trim() {
-                "" => None,
-                value => {
-                    let parsed = parse_instant(value, end_of_day);
-                    if parsed.is_none() {
-                        problems.push(problem(field, "Enter a date (2026-11-29) or a time in RFC 3339"));
-                    }
-                    parsed
-                }
+            let mut instant = |field: FilterField, end_of_day: bool| {
+                checked(problems, field, fields::instant(self.get(field), end_of_day))
             };
             let range = TimeRange {
                 after: instant(after, false),
@@ -239,7 +208,7 @@ impl FilterInput {
             };
             if let (Some(a), Some(b)) = (range.after, range.before) {
                 if b <= a {
-                    problems.push(problem(before, "Must be later than the start"));
+                    problems.push(problem(before, fields::END_BEFORE_START));
                 }
             }
             range
@@ -264,6 +233,18 @@ impl FilterInput {
             Err(problems)
         }
     }
+}
+
+/// A checked field's value; a refusal is noted at its field.
+fn checked<T>(
+    problems: &mut Vec<FilterProblem>,
+    field: FilterField,
+    result: Result<Option<T>, String>,
+) -> Option<T> {
+    result
+        .map_err(|m| problems.push(problem(field, m)))
+        .ok()
+        .flatten()
 }
 
 /// A date is a whole UTC day: its start for `after`, the next day's start for `before`

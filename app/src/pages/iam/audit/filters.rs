@@ -2,6 +2,7 @@
 //! shows the message that refused it, tied to the input for screen readers.
 
 use super::Request;
+use crate::components::FilterTextField;
 use crate::domain::audit::{AuditAction, AuditField, AuditProblem};
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
@@ -13,39 +14,11 @@ fn field(
     label: &'static str,
     hint: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("audit-{}", which.key());
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let error = move || problems.with(|p| p.iter().find(|p| p.field == which).map(|p| p.message.clone()));
-    let described = match hint {
-        Some(_) => format!("{hint_id} {error_id}"),
-        None => error_id.clone(),
-    };
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                type="text"
-                name=which.key()
-                maxlength="200"
-                aria-describedby=described
-                aria-invalid=move || error().is_some().to_string()
-                prop:value=move || request.with(|r| r.filter.get(which).to_string())
-            />
-            {hint
-                .map(|text| {
-                    view! {
-                        <p id=hint_id.clone() class="field__hint">
-                            {text}
-                        </p>
-                    }
-                })}
-            <p id=error_id class="field__error">
-                {error}
-            </p>
-        </div>
-    }
+    let value = Signal::derive(move || request.with(|r| r.filter.get(which).to_string()));
+    let error = Signal::derive(move || {
+        problems.with(|p| p.iter().find(|p| p.field == which).map(|p| p.message.clone()))
+    });
+    view! { <FilterTextField name=which.key() prefix="audit" label hint value error /> }
 }
 
 #[component]

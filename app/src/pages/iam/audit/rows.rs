@@ -2,7 +2,7 @@
 //! to the next and first pages.
 
 use crate::components::time::absolute;
-use crate::components::{DataTable, Details, RelativeTime};
+use crate::components::{DataTable, Details, KeysetPages, RelativeTime};
 use crate::domain::EndReason;
 use crate::model::{AuditPage, AuditPerson, AuditRow};
 use chrono::{DateTime, Utc};
@@ -89,24 +89,7 @@ pub fn AuditList(page: AuditPage, next: Option<String>, first: Option<String>) -
         >
             {rows}
         </DataTable>
-        <nav class="pagination" aria-label="Pages of audit events">
-            {first
-                .map(|href| {
-                    view! {
-                        <A href=href attr:class="button button--ghost">
-                            "First page"
-                        </A>
-                    }
-                })}
-            {next
-                .map(|href| {
-                    view! {
-                        <A href=href attr:class="button button--ghost">
-                            "Next page"
-                        </A>
-                    }
-                })}
-        </nav>
+        <KeysetPages label="Pages of audit events" first next />
     }
     .into_any()
 }

@@ -3,7 +3,7 @@
 
 use super::{Picked, Request};
 use crate::components::sessions::{end_menu, SessionCells, SessionHeadCells};
-use crate::components::DataTable;
+use crate::components::{DataTable, KeysetPages};
 use crate::model::{AccountSessionRow, AccountSessionsPage, BulkTarget};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -166,24 +166,7 @@ pub fn SessionsList(
         >
             {rows}
         </DataTable>
-        <nav class="pagination" aria-label="Pages of sessions">
-            {first
-                .map(|href| {
-                    view! {
-                        <A href=href attr:class="button button--ghost">
-                            "First page"
-                        </A>
-                    }
-                })}
-            {next
-                .map(|href| {
-                    view! {
-                        <A href=href attr:class="button button--ghost">
-                            "Next page"
-                        </A>
-                    }
-                })}
-        </nav>
+        <KeysetPages label="Pages of sessions" first next />
     }
     .into_any()
 }
