@@ -51,32 +51,15 @@ async fn world() -> World {
     }
 }
 
-fn form_request(uri: &str, body: String, ip: &str) -> Request<Body> {
-    Request::post(uri)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-forwarded-for", ip)
-        .body(Body::from(body))
-        .unwrap()
-}
-
 async fn sign_in_from(app: &TestApp, email: &str, ip: &str) -> String {
-    let body = format!("email={email}&password={}", PASSWORD.replace(' ', "+"));
-    let response = app.send(form_request("/api/sign_in", body, ip)).await;
+    let response = crate::support::sign_in_from(app, email, PASSWORD, ip, None).await;
     assert_eq!(response.status(), 200, "sign-in of {email}");
     session_cookie(&response).unwrap()
 }
 
 async fn cli_from(app: &TestApp, email: &str, ip: &str) -> String {
-    let body = format!(
-        "grant_type=password&username={email}&password={}",
-        PASSWORD.replace(' ', "+")
-    );
-    let response = app.send(form_request("/api/v1/auth/token", body, ip)).await;
-    assert_eq!(response.status(), 200);
-    body_json(response).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    let tokens = crate::support::password_grant_from(app, email, ip, None).await;
+    tokens["access_token"].as_str().unwrap().to_string()
 }
 
 impl World {

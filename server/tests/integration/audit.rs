@@ -21,27 +21,15 @@ struct World {
 }
 
 fn form(uri: &str, body: String, ip: &str) -> Request<Body> {
-    Request::post(uri)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-forwarded-for", ip)
-        .header("user-agent", AGENT)
-        .body(Body::from(body))
-        .unwrap()
+    crate::support::form_from(uri, body, ip, Some(AGENT))
 }
 
 async fn sign_in_from(app: &TestApp, email: &str, password: &str, ip: &str) -> axum::response::Response {
-    let body = format!("email={email}&password={}", password.replace(' ', "+"));
-    app.send(form("/api/sign_in", body, ip)).await
+    crate::support::sign_in_from(app, email, password, ip, Some(AGENT)).await
 }
 
 async fn cli_from(app: &TestApp, email: &str, ip: &str) -> Value {
-    let body = format!(
-        "grant_type=password&username={email}&password={}",
-        PASSWORD.replace(' ', "+")
-    );
-    let response = app.send(form("/api/v1/auth/token", body, ip)).await;
-    assert_eq!(response.status(), 200);
-    body_json(response).await
+    crate::support::password_grant_from(app, email, ip, Some(AGENT)).await
 }
 
 async fn world() -> World {

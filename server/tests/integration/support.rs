@@ -400,3 +400,45 @@ pub async fn body_bytes(response: Response<Body>) -> Vec<u8> {
         .expect("body")
         .to_vec()
 }
+
+/// A form POST from a client at `ip` (the test trusts `x-forwarded-for`), with
+/// `user_agent` when given.
+pub fn form_from(uri: &str, body: String, ip: &str, user_agent: Option<&str>) -> Request<Body> {
+    let mut request = Request::post(uri)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", ip);
+    if let Some(agent) = user_agent {
+        request = request.header("user-agent", agent);
+    }
+    request.body(Body::from(body)).expect("request")
+}
+
+/// The browser sign-in from `ip`: the answer, whatever it is.
+pub async fn sign_in_from(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    ip: &str,
+    user_agent: Option<&str>,
+) -> Response<Body> {
+    let body = format!("email={email}&password={}", password.replace(' ', "+"));
+    app.send(form_from("/api/sign_in", body, ip, user_agent)).await
+}
+
+/// The CLI's password grant from `ip`: the token answer (asserted 200).
+pub async fn password_grant_from(
+    app: &TestApp,
+    email: &str,
+    ip: &str,
+    user_agent: Option<&str>,
+) -> serde_json::Value {
+    let body = format!(
+        "grant_type=password&username={email}&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let response = app
+        .send(form_from("/api/v1/auth/token", body, ip, user_agent))
+        .await;
+    assert_eq!(response.status(), 200, "password grant of {email}");
+    body_json(response).await
+}
