@@ -19,15 +19,23 @@ pub fn live_changes() -> Signal<u64> {
 }
 
 /// Starts the tab's event stream (in the browser only) and provides [`LiveChanges`].
+/// The stream stops when the console is left (signing out): a late "ended" event must
+/// not navigate a page that already shows the sign-in form.
 pub fn provide_live_changes() {
     let changes = RwSignal::new(0u64);
     provide_context(LiveChanges(changes));
     #[cfg(feature = "hydrate")]
-    Effect::new(move |started: Option<()>| {
-        if started.is_none() {
-            browser::connect(changes, 0);
-        }
-    });
+    {
+        let stream = StoredValue::new_local(browser::Stream::default());
+        Effect::new(move |started: Option<()>| {
+            if started.is_none() {
+                browser::connect(stream, changes, 0);
+            }
+        });
+        on_cleanup(move || {
+            stream.try_with_value(browser::Stream::stop);
+        });
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -55,11 +63,35 @@ mod browser {
         closure.forget();
     }
 
-    pub fn connect(changes: RwSignal<u64>, attempt: u32) {
+    /// The tab's current connection, and whether the console it served is gone.
+    #[derive(Default)]
+    pub struct Stream {
+        source: std::cell::RefCell<Option<EventSource>>,
+        stopped: std::cell::Cell<bool>,
+    }
+
+    impl Stream {
+        pub fn stop(&self) {
+            self.stopped.set(true);
+            if let Some(source) = self.source.borrow_mut().take() {
+                source.close();
+            }
+        }
+    }
+
+    fn stopped(stream: StoredValue<Stream, LocalStorage>) -> bool {
+        stream.try_with_value(|s| s.stopped.get()).unwrap_or(true)
+    }
+
+    pub fn connect(stream: StoredValue<Stream, LocalStorage>, changes: RwSignal<u64>, attempt: u32) {
+        if stopped(stream) {
+            return;
+        }
         let Ok(source) = EventSource::new("/api/v1/events") else {
             return;
         };
-        listen(&source, "ended", |event| {
+        stream.with_value(|s| s.source.replace(Some(source.clone())));
+        listen(&source, "ended", move |event| {
             let url = event
                 .data()
                 .as_string()
@@ -70,7 +102,9 @@ mod browser {
             if url.starts_with('/') && !url.starts_with("//") {
                 set_timeout(
                     move || {
-                        let _ = window().location().replace(&url);
+                        if !stopped(stream) {
+                            let _ = window().location().replace(&url);
+                        }
                     },
                     std::time::Duration::from_millis(250),
                 );
@@ -86,19 +120,22 @@ mod browser {
                 changes.update(|n| *n += 1);
             }
         });
-        let stream = source.clone();
+        let closing = source.clone();
         listen(&source, "error", move |_| {
-            if stream.ready_state() != EventSource::CLOSED {
+            if closing.ready_state() != EventSource::CLOSED {
                 return; // The browser reconnects by itself.
             }
-            stream.close();
+            closing.close();
+            if stopped(stream) {
+                return;
+            }
             // Refused (the session is over while we were away) or unreachable: ask once
             // whether this session still works, then try again later.
             leptos::task::spawn_local(async move {
                 if let Err(e) = crate::api::auth::me().await {
                     crate::components::reload_if_signed_out(&e);
                 }
-                set_timeout(move || connect(changes, attempt + 1), backoff(attempt));
+                set_timeout(move || connect(stream, changes, attempt + 1), backoff(attempt));
             });
         });
     }

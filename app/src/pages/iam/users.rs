@@ -154,10 +154,7 @@ pub fn UsersPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=move || match users.get() {
-            Some(Err(crate::AppError::Forbidden)) => "No access",
-            _ => "Users",
-        } />
+        <Title text="Users" />
         <IamHeading title="Users" />
         <Form method="GET" action="" attr:class="search-bar" attr:role="search">
             <div class="field">
@@ -192,7 +189,14 @@ pub fn UsersPage() -> impl IntoView {
                 let (search, sort, _) = params();
                 match users.await {
                     Ok(data) => table(data, search, sort),
-                    Err(error) => view! { <LoadError error subject="Users" /> }.into_any(),
+                    Err(error) => {
+                        let title = if error == crate::AppError::Forbidden { "No access" } else { "Users" };
+                        view! {
+                            <Title text=title />
+                            <LoadError error subject="Users" />
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Transition>
