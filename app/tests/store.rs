@@ -11,7 +11,7 @@ use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind, SessionVie
 use app::model::{Account, LoginSession, User, UserSort};
 use app::store::testing::{fresh_store, on_postgres, TestStore};
 use app::store::{
-    AccountSessionListing, Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd,
+    AccountSessionListing, Activity, Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd,
     SessionMatch, SessionQuery, SessionSelection, StoreError, TokenHash, UserQuery,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -46,6 +46,14 @@ fn session_for(account_id: Uuid, user_id: Uuid, created_at: DateTime<Utc>, seed:
         expires_at: created_at + Duration::hours(24),
         ip: format!("203.0.113.{seed}"),
         user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0".into(),
+    }
+}
+
+fn activity(session_id: Uuid, at: DateTime<Utc>, ip: &str) -> Activity {
+    Activity {
+        session_id,
+        at,
+        ip: ip.to_string(),
     }
 }
 
@@ -275,15 +283,24 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
         Err(StoreError::Conflict(_))
     ));
 
-    // Activity moves forward only.
-    store
-        .touch_session(first.id, t0() + Duration::minutes(10), "198.51.100.1")
-        .await
-        .unwrap();
-    store
-        .touch_session(first.id, t0() + Duration::minutes(1), "198.51.100.2")
-        .await
-        .unwrap();
+    // Activity moves forward only: of two nodes' batches, the later time wins whichever
+    // is written last, and one batch writes several sessions.
+    let batch = [
+        activity(first.id, t0() + Duration::minutes(10), "198.51.100.1"),
+        activity(second.id, t0() + Duration::minutes(6), "198.51.100.3"),
+    ];
+    assert_eq!(store.record_activity(&batch).await.unwrap(), 2);
+    let late = [activity(first.id, t0() + Duration::minutes(1), "198.51.100.2")];
+    assert_eq!(store.record_activity(&late).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .session(acme.id, second.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_active_at,
+        t0() + Duration::minutes(6)
+    );
     let touched = store.session(acme.id, first.id).await.unwrap().unwrap();
     assert_eq!(touched.last_active_at, t0() + Duration::minutes(10));
     assert_eq!(
@@ -344,10 +361,8 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
     assert_eq!(ended.ended_by, Some(owner.id));
     assert_eq!(ended.end_reason, Some(EndReason::EndedByAdministrator));
     // An ended session records no more activity.
-    store
-        .touch_session(first.id, t0() + Duration::hours(1), "192.0.2.1")
-        .await
-        .unwrap();
+    let after_end = [activity(first.id, t0() + Duration::hours(1), "192.0.2.1")];
+    assert_eq!(store.record_activity(&after_end).await.unwrap(), 0);
     assert_eq!(
         store
             .session(acme.id, first.id)
@@ -1204,10 +1219,8 @@ async fn incident() -> Incident {
     for new in &news {
         store.create_session(new).await.unwrap();
     }
-    store
-        .touch_session(news[2].id, t0() + Duration::minutes(150), "203.0.113.9")
-        .await
-        .unwrap();
+    let used = [activity(news[2].id, t0() + Duration::minutes(150), "203.0.113.9")];
+    store.record_activity(&used).await.unwrap();
     let end = SessionEnd::by(bob.id, EndReason::SignedOut, t0() + Duration::hours(3));
     assert!(end_one(&store, acme.id, news[3].id, &end).await);
     let (globex, globex_owner) = account(&store, "Globex", "gary@globex.test").await;

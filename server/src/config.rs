@@ -95,6 +95,13 @@ pub struct Config {
     #[arg(long, env = "SWEEP_INTERVAL_SECS", default_value_t = 300, global = true)]
     pub sweep_interval_secs: u64,
 
+    /// Seconds between batched writes of session activity (last-active times). A crash
+    /// loses at most this much activity, never an end; activity close to an account's
+    /// inactivity limit is written at once whatever this says.
+    #[arg(long, env = "ACTIVITY_FLUSH_SECS", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub activity_flush_secs: u32,
+
     /// Threads that hash and verify passwords, each holding a 19 MiB Argon2 block. One
     /// verifies about 45 sign-ins a second on a 2-core machine and leaves the other cores
     /// to the session check during a burst of sign-ins; each more adds throughput and

@@ -115,9 +115,12 @@ pub async fn seed_if_empty(
                     user_agent: agent.to_string(),
                 })
                 .await?;
-            store
-                .touch_session(session.id, now - Duration::minutes(*idle), ip)
-                .await?;
+            let used = app::store::Activity {
+                session_id: session.id,
+                at: now - Duration::minutes(*idle),
+                ip: ip.to_string(),
+            };
+            store.record_activity(&[used]).await?;
             if n == 3 {
                 // Ended by the administrator, or by the owner when it is the administrator's own.
                 let by = if person == 1 { people[0].1 } else { people[1].1 };

@@ -117,6 +117,11 @@ async fn serve(
         reauthenticate_after: chrono::Duration::seconds(i64::from(config.reauthenticate_after_secs)),
     };
     let state = server::app_state(store, clock, security, &config.site_root, config.listen);
+    let flush_every = std::time::Duration::from_secs(u64::from(config.activity_flush_secs));
+    state
+        .activity
+        .set_interval(chrono::Duration::seconds(i64::from(config.activity_flush_secs)));
+    tokio::spawn(flush_activity_forever(state.clone(), flush_every));
     let retention = app::service::sweep::Retention {
         sessions: chrono::Duration::days(i64::from(config.session_retention_days)),
         audit: chrono::Duration::days(i64::from(config.audit_retention_days.max(1))),
@@ -145,7 +150,23 @@ async fn serve(
         streams.close_all();
     };
     server::serve::serve(listener, app, limits, shutdown).await?;
+    // What the last requests did is written before the process goes.
+    if let Err(e) = app::service::activity::flush(&state).await {
+        tracing::warn!(error = %e, "cannot write the last session activity");
+    }
     Ok(())
+}
+
+/// Writes the session activity this process saw, one transaction per interval.
+async fn flush_activity_forever(state: app::ssr::AppState, period: std::time::Duration) {
+    let mut every = tokio::time::interval(period);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = app::service::activity::flush(&state).await {
+            tracing::warn!(error = %e, pending = state.activity.pending(), "session activity not written yet; retrying");
+        }
+    }
 }
 
 /// Records sessions that expired unnoticed and deletes long-ended ones and old audit

@@ -229,6 +229,25 @@ pub fn needs_touch(last_active_at: DateTime<Utc>, last_ip: &str, now: DateTime<U
     since >= TOUCH_INTERVAL || (last_ip != ip && since >= ADDRESS_TOUCH_INTERVAL)
 }
 
+/// Whether activity seen at `now` may wait in memory for the next batched write, given
+/// the last-active time the database holds. Another node judges idleness from that
+/// stored time alone, so activity is deferred only while the stored time keeps the
+/// session alive for at least `DEFER_MARGIN` flush intervals more; closer to the limit
+/// it is written at once, and no node can end a session whose activity waits elsewhere.
+pub fn may_defer_activity(
+    stored_last_active: DateTime<Utc>,
+    settings: &LoginSessionSettings,
+    now: DateTime<Utc>,
+    flush_interval: Duration,
+) -> bool {
+    let idle_at = stored_last_active + Duration::seconds(settings.inactivity());
+    idle_at - now >= flush_interval * DEFER_MARGIN
+}
+
+/// Flush intervals of headroom a deferred activity keeps (one to wait for the flush,
+/// more for a slow one).
+pub const DEFER_MARGIN: i32 = 3;
+
 /// Sessions to end so that a new sign-in keeps the user within `limit` active sessions:
 /// the least recently active go first. `active` holds (id, last active) pairs.
 pub fn over_concurrent_limit<Id: Copy>(active: &[(Id, DateTime<Utc>)], limit: Option<i64>) -> Vec<Id> {
@@ -328,6 +347,36 @@ mod tests {
         );
         assert!("from_the_future".parse::<EndReason>().is_err());
         assert!("root".parse::<SessionKind>().is_err());
+    }
+
+    #[test]
+    fn activity_is_deferred_only_far_from_the_inactivity_limit() {
+        let settings = LoginSessionSettings {
+            inactivity_secs: Some(15 * MINUTE),
+            ..Default::default()
+        };
+        let interval = Duration::seconds(5);
+        let stored = t(0);
+        // 15 s (three intervals) left on the stored time: may wait for the batch.
+        assert!(may_defer_activity(
+            stored,
+            &settings,
+            t(15 * MINUTE - 15),
+            interval
+        ));
+        // Less than three intervals left: written at once.
+        assert!(!may_defer_activity(
+            stored,
+            &settings,
+            t(15 * MINUTE - 14),
+            interval
+        ));
+        assert!(!may_defer_activity(
+            stored,
+            &settings,
+            t(15 * MINUTE + 60),
+            interval
+        ));
     }
 
     #[test]

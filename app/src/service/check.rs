@@ -1,6 +1,8 @@
 //! The session check, run on every request that presents a credential: one indexed
-//! lookup; a write only to record an expiry or, at most once a minute, activity.
+//! lookup; a write only to record an expiry, or activity close to the inactivity limit
+//! (other activity waits in memory for the next batch: see `activity.rs`).
 
+use super::activity;
 use super::end::{end_sessions, one};
 use crate::domain::session::{self, needs_touch};
 use crate::domain::{SessionKind, SessionState, SignInNotice};
@@ -79,10 +81,13 @@ pub async fn judge(
     ip: &str,
     now: DateTime<Utc>,
 ) -> Result<Result<Caller, Refusal>, AppError> {
+    let stored = context.last_active_at;
+    let mut context = context;
+    state.activity.merge(&mut context);
     let verdict = session::evaluate(context.times(), &context.settings, now);
     if verdict == SessionState::Active {
         if needs_touch(context.last_active_at, &context.last_ip, now, ip) {
-            state.store.touch_session(context.session_id, now, ip).await?;
+            activity::record(state, &context, stored, now, ip).await?;
         }
         return Ok(Ok(caller(context)));
     }
@@ -98,9 +103,10 @@ pub async fn peek(
     presented: Presented,
 ) -> Result<Result<DateTime<Utc>, Refusal>, AppError> {
     let now = state.clock.now();
-    let Some(context) = lookup(state, token, presented, now).await? else {
+    let Some(mut context) = lookup(state, token, presented, now).await? else {
         return Ok(Err(Refusal::Unknown));
     };
+    state.activity.merge(&mut context);
     let verdict = session::evaluate(context.times(), &context.settings, now);
     if verdict == SessionState::Active {
         let expiry = session::expires_at(context.created_at, context.last_active_at, &context.settings);

@@ -4,6 +4,7 @@
 //! store. Every path that ends a session goes through [`end::end_sessions`].
 
 pub mod account_sessions;
+pub mod activity;
 pub mod audit;
 pub mod check;
 pub mod end;

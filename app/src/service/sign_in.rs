@@ -148,7 +148,13 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> Result<SignInOutcome, App
             .await?;
         let by_activity: Vec<_> = active
             .iter()
-            .map(|s| (s.session.id, s.session.last_active_at))
+            // Activity this process has not written yet counts too.
+            .map(|s| {
+                (
+                    s.session.id,
+                    state.activity.latest(s.session.id, s.session.last_active_at),
+                )
+            })
             .collect();
         let over = over_concurrent_limit(&by_activity, settings.concurrent_limit);
         if !over.is_empty() {

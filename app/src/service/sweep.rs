@@ -32,6 +32,8 @@ pub struct Retention {
 /// database) and purges. Safe to run in several processes at once: every step is
 /// idempotent. Returns how many sessions it recorded or deleted.
 pub async fn sweep(state: &AppState, retention: Retention, max_ends: u64) -> Result<u64, AppError> {
+    // This process's pending activity is stored first: the sweep judges stored times.
+    super::activity::flush(state).await?;
     let now = state.clock.now();
     let mut recorded = 0;
     for (account_id, settings) in state.store.accounts_settings().await? {

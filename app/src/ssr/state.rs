@@ -41,6 +41,8 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     /// The live console's open event streams on this process (a limit, not truth).
     pub streams: super::streams::OpenStreams,
+    /// Session activity seen here and not written yet (see `service::activity`).
+    pub activity: crate::service::activity::ActivityBuffer,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             security,
             leptos_options,
             streams: Default::default(),
+            activity: Default::default(),
         }))
     }
 }

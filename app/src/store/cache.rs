@@ -108,7 +108,13 @@ impl SessionCache {
         if activity.len() >= MAX_ENTRIES {
             activity.clear();
         }
-        activity.insert(session_id, (at, ip.to_string()));
+        match activity.get_mut(&session_id) {
+            Some(seen) if seen.0 >= at => {}
+            Some(seen) => *seen = (at, ip.to_string()),
+            None => {
+                activity.insert(session_id, (at, ip.to_string()));
+            }
+        }
     }
 
     /// Called after every committed write that could make an entry wrong.

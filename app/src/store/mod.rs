@@ -169,9 +169,11 @@ pub trait SessionStore: Send + Sync + 'static {
     /// What happens to sessions from now on, as each write commits (see `events.rs`).
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<events::Feed>;
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession>;
-    /// Records activity: last-active time and address. Callers throttle it (see
-    /// `domain::session::needs_touch`) so the session check does not write per request.
-    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>, ip: &str) -> StoreResult<()>;
+    /// Records a batch of activity (last-active time and address) in one transaction.
+    /// A time no later than the stored one, or for a session that has ended, changes
+    /// nothing: of two nodes' activity the later wins, and activity never undoes an end.
+    /// Returns how many sessions it moved forward.
+    async fn record_activity(&self, batch: &[Activity]) -> StoreResult<usize>;
     async fn session(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<LoginSession>>;
     /// A user's sessions in one account, most recent sign-in first.
     async fn sessions_of_user(

@@ -208,9 +208,20 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
 pub struct TestStore {
     store: DynTestingStore,
     sqlite_file: Option<PathBuf>,
+    url: String,
 }
 
 impl TestStore {
+    /// The store a second server process would open: on Postgres its own pool on the
+    /// same database; on SQLite (one process by design) this same store.
+    pub async fn another_process(&self) -> super::DynStore {
+        if self.sqlite_file.is_some() {
+            return self.store.clone();
+        }
+        let store: super::DynStore = connect(&self.url).await.expect("open the test store again");
+        store
+    }
+
     /// The store as the product sees it.
     pub fn product(&self) -> super::DynStore {
         self.store.clone()
@@ -284,5 +295,9 @@ pub async fn unmigrated_store() -> TestStore {
         }
     };
     let store = connect(&url).await.expect("open the test store");
-    TestStore { store, sqlite_file }
+    TestStore {
+        store,
+        sqlite_file,
+        url,
+    }
 }

@@ -82,6 +82,15 @@ pub struct NewSession {
     pub user_agent: String,
 }
 
+/// A session's use, seen by the session check: written in batches (see
+/// `service::activity`), the later time winning when nodes disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub session_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub ip: String,
+}
+
 /// How, when and by whom sessions end.
 #[derive(Debug, Clone)]
 pub struct SessionEnd {

@@ -10,6 +10,7 @@
 mod support;
 
 mod account_sessions;
+mod activity;
 mod admin;
 mod assets;
 mod audit;

@@ -184,6 +184,7 @@ async fn activity_is_written_at_most_once_a_minute() {
     let signed_in = app.clock_now();
     app.clock.advance(Duration::seconds(30));
     assert_eq!(app.me_status(&cookie).await, 200);
+    assert_eq!(app.flush_activity().await, 0, "nothing pending within the minute");
     let ctx = app
         .store
         .session_by_token(&hash, SessionKind::Browser)
@@ -193,6 +194,7 @@ async fn activity_is_written_at_most_once_a_minute() {
     assert_eq!(ctx.last_active_at, signed_in, "no write within the minute");
     app.clock.advance(Duration::seconds(31));
     assert_eq!(app.me_status(&cookie).await, 200);
+    assert_eq!(app.flush_activity().await, 1, "one batched write");
     let ctx = app
         .store
         .session_by_token(&hash, SessionKind::Browser)
@@ -223,6 +225,7 @@ async fn a_new_address_is_recorded_within_seconds_but_not_per_request() {
                 .body(axum::body::Body::empty())
                 .expect("request");
             assert_eq!(app.send(request).await.status(), 200);
+            app.flush_activity().await;
             let ctx = app
                 .store
                 .session_by_token(&hash, SessionKind::Browser)

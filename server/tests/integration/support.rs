@@ -71,7 +71,52 @@ pub async fn test_app_with(security: SecurityConfig) -> TestApp {
     }
 }
 
+/// A second server process on the test's database and clock, as a cluster runs them:
+/// its own pending activity and, on Postgres, its own pool.
+pub struct Node {
+    pub state: app::ssr::AppState,
+    pub router: Router,
+}
+
+impl Node {
+    pub async fn me_status(&self, cookie: &str) -> u16 {
+        let request = Request::get("/api/v1/me")
+            .header("cookie", cookie)
+            .body(Body::empty())
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        response.status().as_u16()
+    }
+}
+
 impl TestApp {
+    /// Writes the activity this node holds in memory, as its background task does
+    /// every few seconds.
+    pub async fn flush_activity(&self) -> usize {
+        app::service::activity::flush(&self.state)
+            .await
+            .expect("activity written")
+    }
+
+    pub async fn another_node(&self) -> Node {
+        let state = server::app_state(
+            self._db.another_process().await,
+            self.clock.clone(),
+            self.state.security.clone(),
+            "target/site",
+            "127.0.0.1:3000".parse().expect("address"),
+        );
+        Node {
+            router: server::router(state.clone()),
+            state,
+        }
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Response<Body> {
         self.router
             .clone()

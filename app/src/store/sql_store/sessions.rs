@@ -12,7 +12,7 @@ use crate::store::dialect::{args, Args, Dialect};
 use crate::store::events::{Change, Feed, SessionEvent};
 use crate::store::types::conflict;
 use crate::store::{
-    sql, AccountSessionListing, Liveness, NewAuditEvent, NewSession, SessionContext, SessionCount,
+    sql, AccountSessionListing, Activity, Liveness, NewAuditEvent, NewSession, SessionContext, SessionCount,
     SessionEnd, SessionMatch, SessionQuery, SessionSelection, SessionStore, StoreError, StoreResult,
     TokenHash, BULK_ROWS,
 };
@@ -54,31 +54,36 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         Ok(session)
     }
 
-    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>, ip: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        let touched: Option<(Uuid, Uuid)> = DB::fetch_optional(
-            &mut *tx,
-            sql::TOUCH_SESSION,
-            args![id, at, ip, Value::Bytes(ip_key(ip))],
-        )
-        .await?;
-        let Some((account_id, user_id)) = touched else {
-            return Ok(());
-        };
-        DB::execute(&mut *tx, sql::MEMBER_ACTIVE_AT, args![account_id, user_id, at]).await?;
-        let active = [SessionEvent {
-            account_id,
-            user_id,
-            session_id: id,
-            change: Change::Active,
-        }];
-        Self::announce(&mut tx, &active).await?;
-        tx.commit().await?;
-        self.announced(&active);
-        if let Some(cache) = &self.cache {
-            cache.touched(id, at, ip);
+    async fn record_activity(&self, batch: &[Activity]) -> StoreResult<usize> {
+        if batch.is_empty() {
+            return Ok(0);
         }
-        Ok(())
+        let mut tx = self.pool.begin().await?;
+        let mut moved = Vec::with_capacity(batch.len());
+        for a in batch {
+            let args = args![a.session_id, a.at, &a.ip, Value::Bytes(ip_key(&a.ip))];
+            let touched: Option<(Uuid, Uuid)> =
+                DB::fetch_optional(&mut *tx, sql::TOUCH_SESSION, args).await?;
+            let Some((account_id, user_id)) = touched else {
+                continue;
+            };
+            DB::execute(&mut *tx, sql::MEMBER_ACTIVE_AT, args![account_id, user_id, a.at]).await?;
+            moved.push(SessionEvent {
+                account_id,
+                user_id,
+                session_id: a.session_id,
+                change: Change::Active,
+            });
+        }
+        Self::announce(&mut tx, &moved).await?;
+        tx.commit().await?;
+        self.announced(&moved);
+        if let Some(cache) = &self.cache {
+            for a in batch {
+                cache.touched(a.session_id, a.at, &a.ip);
+            }
+        }
+        Ok(moved.len())
     }
 
     async fn session(&self, account_id: Uuid, id: Uuid) -> StoreResult<Option<LoginSession>> {
