@@ -51,6 +51,10 @@ pub struct LoginSession {
     pub ended_at: Option<DateTime<Utc>>,
     pub ended_by: Option<Uuid>,
     pub end_reason: Option<EndReason>,
+    /// The device parsed from `user_agent` when the session started (`None` only until
+    /// the start-up backfill reaches a row older than migration 0006).
+    pub device_name: Option<String>,
+    pub device_kind: Option<crate::domain::device::DeviceKind>,
 }
 
 impl LoginSession {

@@ -6,6 +6,7 @@
     reason = "a test crate: its helpers, like its tests, fail loudly"
 )]
 
+use app::domain::device::DeviceKind;
 use app::domain::search::{Cursor, FilterInput, SessionFilter, SessionSort};
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind, SessionView};
 use app::model::{Account, LoginSession, User, UserSort};
@@ -878,6 +879,8 @@ async fn bulk_paths_write_members_and_sessions_with_history() {
                 ended_at: ended.then(|| created_at + Duration::minutes(2)),
                 ended_by: ended.then_some(owner.id),
                 end_reason: ended.then_some(EndReason::EndedByAdministrator),
+                device_name: None,
+                device_kind: None,
             };
             SeedSession {
                 session,
@@ -1119,6 +1122,10 @@ async fn upgrading_keeps_tokens_and_ends_half_ended_sessions() {
     let labelled = search_all(filter(&[("device", "firefox on linux"), ("state", "all")]));
     let hits = store.search_sessions(acme.id, &labelled).await.unwrap();
     assert_eq!(ids(&hits).len(), 2, "the browser sessions' device labels");
+    // And their devices, described once, for the lists.
+    let live = found(live.id).await.unwrap().unwrap();
+    assert_eq!(live.device_name.as_deref(), Some("Firefox on Linux"));
+    assert_eq!(live.device_kind, Some(DeviceKind::Desktop));
 }
 
 fn filter(pairs: &[(&str, &str)]) -> SessionFilter {

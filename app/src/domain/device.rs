@@ -14,6 +14,17 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceKind::Desktop => "desktop",
+            DeviceKind::Phone => "phone",
+            DeviceKind::Tablet => "tablet",
+            DeviceKind::Cli => "cli",
+            DeviceKind::Other => "other",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             DeviceKind::Desktop => "Desktop",
@@ -25,21 +36,36 @@ impl DeviceKind {
     }
 }
 
+impl std::str::FromStr for DeviceKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "desktop" => DeviceKind::Desktop,
+            "phone" => DeviceKind::Phone,
+            "tablet" => DeviceKind::Tablet,
+            "cli" => DeviceKind::Cli,
+            "other" => DeviceKind::Other,
+            other => return Err(format!("unknown device kind {other:?}")),
+        })
+    }
+}
+
+/// A device as the lists show it, parsed once when its session starts and stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Device {
-    pub browser: String,
-    pub os: String,
+    /// "Chrome on Windows 10", "session-console-cli on Linux".
+    pub name: String,
     pub kind: DeviceKind,
 }
 
 impl Device {
-    /// "Chrome on Windows 10", "session-console-cli on Linux".
-    pub fn summary(&self) -> String {
-        if self.os.is_empty() {
-            self.browser.clone()
-        } else {
-            format!("{} on {}", self.browser, self.os)
-        }
+    pub fn summary(&self) -> &str {
+        &self.name
+    }
+
+    /// What the device filter searches: "Chrome on Windows 10 Desktop".
+    pub fn label(&self) -> String {
+        format!("{} {}", self.name, self.kind.label())
     }
 }
 
@@ -79,7 +105,12 @@ pub fn describe(user_agent: &str, is_cli: bool) -> Device {
             _ => DeviceKind::Other,
         }
     };
-    Device { browser, os, kind }
+    let name = if os.is_empty() {
+        browser
+    } else {
+        format!("{browser} on {os}")
+    };
+    Device { name, kind }
 }
 
 #[cfg(feature = "ssr")]
@@ -106,23 +137,31 @@ mod tests {
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
             false,
         );
-        assert_eq!(chrome.browser, "Chrome");
-        assert!(chrome.os.starts_with("Windows"), "{chrome:?}");
+        assert!(chrome.name.starts_with("Chrome on Windows"), "{chrome:?}");
         assert_eq!(chrome.kind, DeviceKind::Desktop);
         let iphone = describe(
             "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
             false,
         );
         assert_eq!(iphone.kind, DeviceKind::Phone);
-        assert_eq!(iphone.browser, "Safari");
+        assert_eq!(iphone.name, "Safari on iPhone");
     }
 
     #[test]
     fn command_line_clients_are_named_by_their_product() {
         let cli = describe("session-console-cli/1.4.2 (linux; x86_64)", true);
-        assert_eq!(cli.browser, "session-console-cli");
-        assert_eq!(cli.os, "Linux");
+        assert_eq!(cli.name, "session-console-cli on Linux");
         assert_eq!(cli.kind, DeviceKind::Cli);
         assert_eq!(describe("curl/8.5.0", true).summary(), "curl");
+        assert_eq!(cli.label(), "session-console-cli on Linux Command line");
+        for kind in [
+            DeviceKind::Desktop,
+            DeviceKind::Phone,
+            DeviceKind::Tablet,
+            DeviceKind::Cli,
+            DeviceKind::Other,
+        ] {
+            assert_eq!(kind.as_str().parse::<DeviceKind>(), Ok(kind));
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Turns store records into the rows session lists show, applying the domain's rules.
 
-use crate::domain::device::describe;
+use crate::domain::device::{describe, Device};
 use crate::domain::session::{self, expires_at};
 use crate::domain::{LoginSessionSettings, SessionKind, SessionState};
 use crate::model::{EndedInfo, SessionListing, SessionRow};
@@ -36,7 +36,11 @@ pub fn session_row(
     };
     SessionRow {
         id: s.id,
-        device: describe(&s.user_agent, s.kind == SessionKind::Cli),
+        device: match (s.device_name, s.device_kind) {
+            (Some(name), Some(kind)) => Device { name, kind },
+            // A row the start-up backfill has not reached yet.
+            _ => describe(&s.user_agent, s.kind == SessionKind::Cli),
+        },
         ip: s.last_ip,
         first_ip: s.ip,
         kind: s.kind,

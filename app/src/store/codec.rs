@@ -33,4 +33,10 @@ macro_rules! text_enum {
     )*};
 }
 
-text_enum!(Role, SessionKind, EndReason, crate::domain::audit::AuditAction);
+text_enum!(
+    Role,
+    SessionKind,
+    EndReason,
+    crate::domain::audit::AuditAction,
+    crate::domain::device::DeviceKind
+);

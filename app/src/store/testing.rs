@@ -10,12 +10,14 @@
 )]
 
 use super::dialect::{args, Dialect, Value};
+use super::sql_store::new_session_args;
 use super::sql_store::SqlStore;
-use super::sql_store::{device_label, new_session_args};
 use super::{sql, NewAuditEvent, NewSession, NewUser, Store, StoreResult, TokenHash};
 use super::{types::conflict, BULK_ROWS};
+use crate::domain::device::describe;
 use crate::domain::search::ip_key;
 use crate::domain::Role;
+use crate::domain::SessionKind;
 use crate::model::{AuditEvent, LoginSession};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -129,19 +131,23 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
         let mut tx = self.pool.begin().await?;
         let mut inserted = 0;
         // Seeds reuse a few user agents: parse each once, not once per row.
-        let mut labels = std::collections::HashMap::new();
+        let mut devices = std::collections::HashMap::new();
         for chunk in sessions.chunks(BULK_ROWS) {
             let sql = insert_rows::<DB>(
                 "login_sessions (id, token_hash, account_id, user_id, kind, created_at, last_active_at, \
                  expires_at, ip, last_ip, user_agent, ended_at, ended_by, end_reason, ip_key, last_ip_key, \
-                 device)",
+                 device, device_name, device_kind)",
                 chunk.len(),
-                17,
+                19,
             );
             let args = chunk
                 .iter()
                 .flat_map(|seed| {
                     let s = &seed.session;
+                    let device = devices
+                        .entry((s.user_agent.clone(), s.kind))
+                        .or_insert_with(|| describe(&s.user_agent, s.kind == SessionKind::Cli))
+                        .clone();
                     args![
                         s.id,
                         &seed.token_hash,
@@ -159,17 +165,16 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
                         s.end_reason,
                         Value::Bytes(ip_key(&s.ip)),
                         Value::Bytes(ip_key(&s.last_ip)),
-                        labels
-                            .entry((s.user_agent.clone(), s.kind))
-                            .or_insert_with(|| device_label(&s.user_agent, s.kind))
-                            .clone(),
+                        device.label(),
+                        device.name,
+                        device.kind.as_str(),
                     ]
                 })
                 .collect();
             inserted += DB::execute(&mut *tx, &sql, args).await.map_err(conflict)?;
         }
-        for label in labels.into_values() {
-            DB::execute(&mut *tx, sql::ADD_DEVICE_LABEL, args![label]).await?;
+        for device in devices.into_values() {
+            DB::execute(&mut *tx, sql::ADD_DEVICE_LABEL, args![device.label()]).await?;
         }
         for account_id in accounts_of(sessions) {
             DB::execute(&mut *tx, MEMBERS_LAST_ACTIVE, args![account_id]).await?;

@@ -158,6 +158,9 @@ fn session(
         ended_at,
         ended_by,
         end_reason,
+        // The bulk insert describes the device, as a sign-in does.
+        device_name: None,
+        device_kind: None,
     };
     SeedSession { session, token_hash }
 }

@@ -101,7 +101,7 @@ pub fn SessionCells(
                     <path fill="currentColor" d=device_icon(device.kind)></path>
                 </svg>
                 <span>
-                    <span class="device__name">{device.summary()}</span>
+                    <span class="device__name">{device.name.clone()}</span>
                     <span class="device__kind">{device.kind.label()}</span>
                 </span>
             </span>

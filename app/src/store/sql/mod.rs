@@ -11,7 +11,7 @@ use uuid::Uuid;
 macro_rules! session_columns {
     () => {
         "id, account_id, user_id, kind, created_at, last_active_at, expires_at, \
-         ip, last_ip, user_agent, ended_at, ended_by, end_reason"
+         ip, last_ip, user_agent, ended_at, ended_by, end_reason, device_name, device_kind"
     };
 }
 
@@ -76,8 +76,8 @@ pub const ACCOUNT_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM account_settings 
 
 pub const INSERT_SESSION: &str = concat!(
     "INSERT INTO login_sessions (id, token_hash, account_id, user_id, kind, created_at, \
-     last_active_at, expires_at, ip, last_ip, user_agent, ip_key, last_ip_key, device) \
-     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $8, $9, $10, $10, $11) RETURNING ",
+     last_active_at, expires_at, ip, last_ip, user_agent, ip_key, last_ip_key, device, device_name, device_kind) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $8, $9, $10, $10, $11, $12, $13) RETURNING ",
     session_columns!()
 );
 /// Keeps the member's latest activity, which the users page sorts by.
@@ -97,7 +97,7 @@ macro_rules! sessions_of_user {
         concat!(
             "SELECT s.id, s.account_id, s.user_id, s.kind, s.created_at, s.last_active_at, \
              s.expires_at, s.ip, s.last_ip, s.user_agent, s.ended_at, s.ended_by, s.end_reason, \
-             e.display_name AS ended_by_name \
+             s.device_name, s.device_kind, e.display_name AS ended_by_name \
              FROM login_sessions s LEFT JOIN users e ON e.id = s.ended_by \
              WHERE s.account_id = $1 AND s.user_id = $2 ",
             $filter,
@@ -220,6 +220,10 @@ pub const DEVICE_USER: &str = "SELECT user_id FROM trusted_devices WHERE token_h
 
 pub const UNKEYED_SESSIONS: &str = "SELECT id, ip, last_ip, user_agent, kind FROM login_sessions \
      WHERE ip_key IS NULL LIMIT $1";
+pub const UNDESCRIBED_SESSIONS: &str = "SELECT id, ip, last_ip, user_agent, kind FROM login_sessions \
+     WHERE device_kind IS NULL LIMIT $1";
+pub const SET_SESSION_DEVICE: &str =
+    "UPDATE login_sessions SET device_name = $2, device_kind = $3 WHERE id = $1";
 pub const SET_SESSION_KEYS: &str =
     "UPDATE login_sessions SET ip_key = $2, last_ip_key = $3, device = $4 WHERE id = $1";
 pub const ADD_DEVICE_LABEL: &str =

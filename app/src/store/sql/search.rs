@@ -173,7 +173,7 @@ pub fn search_sessions<DB: Dialect>(account_id: Uuid, q: &SessionQuery) -> (Stri
     let sql = format!(
         "SELECT s.id, s.account_id, s.user_id, s.kind, s.created_at, s.last_active_at, \
          s.expires_at, s.ip, s.last_ip, s.user_agent, s.ended_at, s.ended_by, s.end_reason, \
-         e.display_name AS ended_by_name, u.display_name AS user_name, u.email AS user_email, \
+         s.device_name, s.device_kind, e.display_name AS ended_by_name, u.display_name AS user_name, u.email AS user_email, \
          m.role AS user_role \
          FROM (SELECT id FROM ({ids}) found ORDER BY sort_key DESC, id DESC LIMIT {limit}) page \
          JOIN login_sessions s ON s.id = page.id \

@@ -7,7 +7,7 @@ mod audit;
 mod sessions;
 
 #[cfg(feature = "testing")]
-pub(in crate::store) use sessions::{device_label, new_session_args};
+pub(in crate::store) use sessions::new_session_args;
 
 use super::cache::{Lookup, SessionCache};
 use super::coalesce::Coalescer;
@@ -18,8 +18,10 @@ use super::types::{conflict, membership_error, UnkeyedSession};
 use super::{
     sql, NewAuditEvent, NewUser, SessionContext, Store, StoreError, StoreResult, TokenHash, BULK_ROWS,
 };
+use crate::domain::device::describe;
 use crate::domain::search::ip_key;
 use crate::domain::Role;
+use crate::domain::SessionKind;
 use crate::model::{Membership, User};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -192,6 +194,31 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(())
     }
 
+    /// Describes the devices of sessions written before migration 0006, a batch per
+    /// transaction. Idempotent, like the search keys' backfill.
+    async fn fill_devices(&self) -> StoreResult<()> {
+        const BATCH: i64 = 1000;
+        let mut filled = 0usize;
+        loop {
+            let rows: Vec<UnkeyedSession> = self.all(sql::UNDESCRIBED_SESSIONS, args![BATCH]).await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut tx = self.pool.begin().await?;
+            for row in &rows {
+                let device = describe(&row.user_agent, row.kind == SessionKind::Cli);
+                let args = args![row.id, device.name, device.kind.as_str()];
+                DB::execute(&mut *tx, sql::SET_SESSION_DEVICE, args).await?;
+            }
+            tx.commit().await?;
+            filled += rows.len();
+        }
+        if filled > 0 {
+            tracing::info!(sessions = filled, "described the devices of existing sessions");
+        }
+        Ok(())
+    }
+
     /// Drops every cached lookup; called after each committed write that could make
     /// one wrong (an end, a rotation, a settings change).
     fn invalidate(&self) {
@@ -235,6 +262,7 @@ impl<DB: Dialect> Store for SqlStore<DB> {
     async fn migrate(&self) -> StoreResult<()> {
         DB::migrate(&self.pool).await?;
         self.fill_search_keys().await?;
+        self.fill_devices().await?;
         self.refresh_statistics().await
     }
 

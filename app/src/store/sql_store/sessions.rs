@@ -38,10 +38,16 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
 
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession> {
         let mut tx = self.pool.begin().await?;
-        let label = device_label(&new.user_agent, new.kind);
+        let device = describe(&new.user_agent, new.kind == SessionKind::Cli);
+        let label = device.label();
         DB::execute(&mut *tx, sql::ADD_DEVICE_LABEL, args![&label]).await?;
         let mut args = new_session_args(new);
-        args.extend(args![Value::Bytes(ip_key(&new.ip)), label]);
+        args.extend(args![
+            Value::Bytes(ip_key(&new.ip)),
+            label,
+            device.name,
+            device.kind.as_str()
+        ]);
         let created = DB::fetch_all(&mut *tx, sql::INSERT_SESSION, args).await;
         let session: LoginSession = created.map_err(conflict)?.pop().ok_or(StoreError::NotFound)?;
         let args = args![new.account_id, new.user_id, new.created_at];
@@ -281,8 +287,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
 /// The readable device a session's list row shows, kept for the device filter:
 /// "Chrome on Windows 10 Desktop".
 pub(in crate::store) fn device_label(user_agent: &str, kind: SessionKind) -> String {
-    let device = describe(user_agent, kind == SessionKind::Cli);
-    format!("{} {}", device.summary(), device.kind.label())
+    describe(user_agent, kind == SessionKind::Cli).label()
 }
 
 /// A new session's columns as every insert binds them first.
