@@ -332,7 +332,7 @@ pub(super) fn like_pattern(search: &str) -> String {
     pattern
 }
 
-/// The row of `list_users`: a listing and the window count of all matches.
+/// The row of `list_users`: a listing and the count of all matches.
 #[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
     #[sqlx(flatten)]

@@ -54,7 +54,8 @@ fn people<DB: Dialect>(column: &str, account: &str, pattern: &str) -> String {
     DB::selective(format!(
         "e.{column} IN (SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.account_id = {account} \
-           AND (LOWER(u.display_name) LIKE {pattern} ESCAPE '\\' OR u.email LIKE {pattern} ESCAPE '\\'))"
+           AND ({name} LIKE {pattern} ESCAPE '\\' OR u.email LIKE {pattern} ESCAPE '\\'))",
+        name = DB::NAME_FOLDED
     ))
 }
 

@@ -248,40 +248,56 @@ pub const MEMBER: &str = "SELECT u.id AS user_id, u.display_name, u.email, m.rol
            AND s.last_active_at >= $3 AND s.created_at >= $4) AS active_sessions \
      FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = $1 AND m.user_id = $2";
 
-macro_rules! users_page_inner {
-    () => {
-        "SELECT u.id AS user_id, u.display_name, u.email, m.role, m.created_at AS member_since, \
-                m.last_active_at, COUNT(*) OVER () AS total \
-         FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.account_id = $1 \
-           AND (LOWER(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')"
+/// One page of the account's members and the count of all matches, `sort` first. The
+/// page is chosen first and active sessions are counted for its rows only. Arguments:
+/// account, then (when searching) the pattern, then limit, offset and the two cut-offs.
+///
+/// No window function counts the matches: it would make the database read and sort
+/// every member for every page. Sorted by last activity, the page comes straight off
+/// `memberships_by_activity` (sorting only ties); without a search the total is read from
+/// the membership index alone.
+pub fn list_users<DB: Dialect>(sort: crate::model::UserSort, searching: bool) -> String {
+    use crate::model::UserSort;
+    let name = DB::NAME_FOLDED;
+    let (pattern, limit, offset, idle, created) = if searching {
+        ("$2", "$3", "$4", "$5", "$6")
+    } else {
+        ("", "$2", "$3", "$4", "$5")
     };
-}
-
-macro_rules! users_page_outer {
-    () => {
-        "SELECT page.*, (SELECT COUNT(*) FROM login_sessions s \
+    let matches = if searching {
+        format!(" AND ({name} LIKE {pattern} ESCAPE '\\' OR u.email LIKE {pattern} ESCAPE '\\')")
+    } else {
+        String::new()
+    };
+    let total = if searching {
+        format!(
+            "(SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.account_id = $1{matches})"
+        )
+    } else {
+        "(SELECT COUNT(*) FROM memberships c WHERE c.account_id = $1)".to_string()
+    };
+    let (order, outer_order) = match sort {
+        UserSort::Name => (
+            "LOWER(u.display_name), u.id",
+            "LOWER(page.display_name), page.user_id",
+        ),
+        UserSort::LastActive => (
+            "m.last_active_at DESC NULLS LAST, LOWER(u.display_name), u.id",
+            "page.last_active_at DESC NULLS LAST, LOWER(page.display_name), page.user_id",
+        ),
+    };
+    format!(
+        "WITH page AS (SELECT u.id AS user_id, u.display_name, u.email, m.role, \
+                m.created_at AS member_since, m.last_active_at \
+            FROM memberships m JOIN users u ON u.id = m.user_id \
+            WHERE m.account_id = $1{matches} ORDER BY {order} LIMIT {limit} OFFSET {offset}) \
+         SELECT page.*, {total} AS total, (SELECT COUNT(*) FROM login_sessions s \
              WHERE s.account_id = $1 AND s.user_id = page.user_id AND s.ended_at IS NULL \
-               AND s.last_active_at >= $5 AND s.created_at >= $6) AS active_sessions FROM page"
-    };
+               AND s.last_active_at >= {idle} AND s.created_at >= {created}) AS active_sessions \
+         FROM page ORDER BY {outer_order}"
+    )
 }
-
-/// One page of members and the count of all matches; the page is chosen first and active
-/// sessions are counted for its rows only.
-pub const LIST_USERS_BY_NAME: &str = concat!(
-    "WITH page AS (",
-    users_page_inner!(),
-    " ORDER BY LOWER(u.display_name), u.id LIMIT $3 OFFSET $4) ",
-    users_page_outer!(),
-    " ORDER BY LOWER(page.display_name), page.user_id"
-);
-pub const LIST_USERS_BY_ACTIVITY: &str = concat!(
-    "WITH page AS (",
-    users_page_inner!(),
-    " ORDER BY m.last_active_at DESC NULLS LAST, LOWER(u.display_name), u.id LIMIT $3 OFFSET $4) ",
-    users_page_outer!(),
-    " ORDER BY page.last_active_at DESC NULLS LAST, LOWER(page.display_name), page.user_id"
-);
 
 // Statements assembled at run time (id lists, multi-row inserts), with their arguments.
 

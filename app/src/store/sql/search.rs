@@ -34,7 +34,8 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, a
         and.push(DB::selective(format!(
             "s.user_id IN (SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
              WHERE m.account_id = {account} \
-               AND (LOWER(u.display_name) LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\'))"
+               AND ({name} LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\'))",
+            name = DB::NAME_FOLDED
         )));
     }
     if let Some(net) = &f.ip {

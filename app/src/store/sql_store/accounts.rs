@@ -3,7 +3,7 @@
 use super::{insert_audits, insert_membership, insert_user, SqlStore};
 use crate::domain::throttle::Attempts;
 use crate::domain::{LoginSessionSettings, Role};
-use crate::model::{Account, Membership, User, UserListing, UserSort};
+use crate::model::{Account, Membership, User, UserListing};
 use crate::store::dialect::{args, Dialect};
 use crate::store::types::{conflict, like_pattern, user_matches, AccountSettingsRow, UserRow};
 use crate::store::{
@@ -177,19 +177,19 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         query: &UserQuery,
         live: Liveness,
     ) -> StoreResult<UserMatches> {
-        let sql = match query.sort {
-            UserSort::Name => sql::LIST_USERS_BY_NAME,
-            UserSort::LastActive => sql::LIST_USERS_BY_ACTIVITY,
-        };
-        let args = args![
-            account_id,
-            like_pattern(&query.search),
+        let searching = !query.search.is_empty();
+        let sql = sql::list_users::<DB>(query.sort, searching);
+        let mut args = args![account_id];
+        if searching {
+            args.extend(args![like_pattern(&query.search)]);
+        }
+        args.extend(args![
             query.limit,
             query.offset,
             live.idle_before,
-            live.created_before,
-        ];
-        let rows: Vec<UserRow> = self.all(sql, args).await?;
+            live.created_before
+        ]);
+        let rows: Vec<UserRow> = self.all(&sql, args).await?;
         Ok(user_matches(rows))
     }
 
