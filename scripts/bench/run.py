@@ -125,6 +125,17 @@ def median(values):
     return ordered[len(ordered) // 2]
 
 
+def three(name, path, env, connections, runs=3):
+    """Runs one measurement `runs` times: the median run by p95, with every run's p95 and
+    server CPU per request, so a figure that holds only on a good run shows as such."""
+    results = [wrk(f"{name} ({n}/{runs})", path, env, connections) for n in range(1, runs + 1)]
+    ordered = sorted(results, key=lambda m: m["p95_us"])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["runs_p95_us"] = [m["p95_us"] for m in results]
+    chosen["runs_cpu_us"] = [m.get("server_cpu_us") for m in results]
+    return chosen
+
+
 def paired(kind, env, pairs=3):
     """Alternates the floor (sent the same credential rotation, which it ignores) and
     /api/v1/me, `pairs` times, so both sides of every ratio saw the same moment of a
@@ -140,7 +151,7 @@ def paired(kind, env, pairs=3):
     ratios = [c["rps"] / f["rps"] for f, c in zip(floors, checks)]
     floor = sorted(floors, key=lambda m: m["rps"])[pairs // 2]
     check = sorted(checks, key=lambda m: m["rps"])[pairs // 2]
-    check = {**check, "ratios": ratios, "ratio": median(ratios)}
+    check = {**check, "ratios": ratios, "ratio": median(ratios), "lowest_ratio": min(ratios)}
     return floor, check
 
 
@@ -509,14 +520,14 @@ def run(seeded, pid):
     r["floor_cookie"], r["me_cookie"] = paired("cookie", cookie)
     r["floor_bearer"], r["me_bearer"] = paired("bearer", bearer)
     list_body = urllib.parse.urlencode({"user_id": seeded["target_user_id"], "view": "all"})
-    r["sessions_list"] = wrk("sessions list (100 of 1 M)", "/api/iam_user_sessions",
-                             {"METHOD": "POST", "BODY": list_body, "AUTH_HEADER": "cookie", "AUTH_VALUE": admin}, 1)
+    r["sessions_list"] = three("sessions list (100 of 1 M)", "/api/iam_user_sessions",
+                               {"METHOD": "POST", "BODY": list_body, "AUTH_HEADER": "cookie", "AUTH_VALUE": admin}, 1)
     search_body = urllib.parse.urlencode({"search": "user 004", "sort": "last_active", "page": "1"})
-    r["users_search"] = wrk("users page with search", "/api/iam_list_users",
-                            {"METHOD": "POST", "BODY": search_body, "AUTH_HEADER": "cookie", "AUTH_VALUE": admin}, 1)
-    r["users_page"] = wrk("users page, first 50 by last activity", "/api/iam_list_users",
-                          {"METHOD": "POST", "BODY": "search=&sort=last_active&page=1", "AUTH_HEADER": "cookie",
-                           "AUTH_VALUE": admin}, 1)
+    r["users_search"] = three("users page with search", "/api/iam_list_users",
+                              {"METHOD": "POST", "BODY": search_body, "AUTH_HEADER": "cookie", "AUTH_VALUE": admin}, 1)
+    r["users_page"] = three("users page, first 50 by last activity", "/api/iam_list_users",
+                            {"METHOD": "POST", "BODY": "search=&sort=last_active&page=1", "AUTH_HEADER": "cookie",
+                             "AUTH_VALUE": admin}, 1)
     r["staleness"] = staleness(seeded, admin)
     if DB == "postgres":
         # Before the bulk end below, which ends the pooled sessions signed in from its range.
