@@ -156,6 +156,9 @@ pub trait Dialect: Database {
     /// `LOWER`; SQLite's `LIKE` already ignores ASCII case, as far as its `LOWER` goes,
     /// and calling `LOWER` on every member costs a search most of its time.
     const NAME_FOLDED: &'static str = "LOWER(u.display_name)";
+    /// The order of people by name, ignoring case: `LOWER` on Postgres; on SQLite the
+    /// built-in NOCASE collation, the same ASCII folding without a call per row.
+    const NAME_ORDER: &'static str = "LOWER(u.display_name)";
 
     /// Tells the planner a condition holds for few rows (a search for a person's
     /// sessions), where its own estimate would scan instead; as written by default.

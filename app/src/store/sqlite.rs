@@ -93,6 +93,7 @@ fn disk_failed_recently() -> bool {
 impl Dialect for Sqlite {
     const BACKEND: &'static str = "sqlite";
     const NAME_FOLDED: &'static str = "u.display_name";
+    const NAME_ORDER: &'static str = "u.display_name COLLATE NOCASE";
     const UPDATE_SETTINGS: &'static str = sql::UPDATE_SETTINGS_SQLITE;
     const CONTEXT_BY_TOKEN: &'static str = sql::CONTEXT_BY_TOKEN_SQLITE;
     // ANALYZE is bounded by `analysis_limit` (set on every connection): a sample per
