@@ -51,7 +51,13 @@ pub struct RequestContext {
 /// A header's value as text, at most 512 characters (what the store keeps).
 fn header_text(value: Option<&HeaderValue>) -> String {
     let text = value.and_then(|v| v.to_str().ok()).unwrap_or_default();
-    text.chars().take(512).collect()
+    // At most 512 characters; a header that short in bytes is copied whole (every request
+    // with a session passes here).
+    if text.len() <= 512 {
+        text.to_string()
+    } else {
+        text.chars().take(512).collect()
+    }
 }
 
 impl RequestContext {
@@ -140,12 +146,13 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The credential a request presents: a bearer token, else the session cookie.
-pub fn presented_credential(headers: &HeaderMap, security: &SecurityConfig) -> Option<(String, Presented)> {
+pub fn presented_credential<'a>(
+    headers: &'a HeaderMap,
+    security: &SecurityConfig,
+) -> Option<(&'a str, Presented)> {
     match bearer_token(headers) {
-        Some(token) => Some((token.to_string(), Presented::AccessToken)),
-        None => {
-            cookie_token(headers, cookie_name(security)).map(|token| (token.to_string(), Presented::Cookie))
-        }
+        Some(token) => Some((token, Presented::AccessToken)),
+        None => cookie_token(headers, cookie_name(security)).map(|token| (token, Presented::Cookie)),
     }
 }
 

@@ -57,7 +57,7 @@ pub async fn stream(
         feed: state.store.subscribe(),
         state,
         caller,
-        token,
+        token: token.to_string(),
         presented,
         recheck: tokio::time::Instant::now(),
         done: false,
