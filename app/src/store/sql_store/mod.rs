@@ -163,60 +163,64 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(DB::execute(&mut *self.conn().await?, sql, args).await?)
     }
 
-    /// Fills the search keys of sessions written before migration 0004, a batch per
-    /// transaction. Idempotent, so nodes starting together may all run it.
-    async fn fill_search_keys(&self) -> StoreResult<()> {
+    /// Fills what a migration added to the sessions written before it: `select` finds up
+    /// to `$1` rows still missing it, `statements` says what to run for each, a batch per
+    /// transaction until none is left. Idempotent, so nodes starting together may all run
+    /// it.
+    async fn backfill(
+        &self,
+        select: &str,
+        what: &str,
+        statements: impl Fn(&UnkeyedSession) -> Vec<(&'static str, Args)>,
+    ) -> StoreResult<()> {
         const BATCH: i64 = 1000;
         let mut filled = 0usize;
         loop {
-            let rows: Vec<UnkeyedSession> = self.all(sql::UNKEYED_SESSIONS, args![BATCH]).await?;
+            let rows: Vec<UnkeyedSession> = self.all(select, args![BATCH]).await?;
             if rows.is_empty() {
                 break;
             }
             let mut tx = self.pool.begin().await?;
-            for row in &rows {
-                let label = sessions::device_label(&row.user_agent, row.kind);
-                DB::execute(&mut *tx, sql::ADD_DEVICE_LABEL, args![&label]).await?;
-                let args = args![
-                    row.id,
-                    Value::Bytes(ip_key(&row.ip)),
-                    Value::Bytes(ip_key(&row.last_ip)),
-                    label,
-                ];
-                DB::execute(&mut *tx, sql::SET_SESSION_KEYS, args).await?;
+            for (sql, args) in rows.iter().flat_map(&statements) {
+                DB::execute(&mut *tx, sql, args).await?;
             }
             tx.commit().await?;
             filled += rows.len();
         }
         if filled > 0 {
-            tracing::info!(sessions = filled, "filled the search keys of existing sessions");
+            tracing::info!(sessions = filled, "filled {what} of existing sessions");
         }
         Ok(())
     }
 
-    /// Describes the devices of sessions written before migration 0006, a batch per
-    /// transaction. Idempotent, like the search keys' backfill.
+    /// The search keys of sessions written before migration 0004.
+    async fn fill_search_keys(&self) -> StoreResult<()> {
+        self.backfill(sql::UNKEYED_SESSIONS, "the search keys", |row| {
+            let label = sessions::device_label(&row.user_agent, row.kind);
+            let keys = args![
+                row.id,
+                Value::Bytes(ip_key(&row.ip)),
+                Value::Bytes(ip_key(&row.last_ip)),
+                &label,
+            ];
+            vec![
+                (sql::ADD_DEVICE_LABEL, args![label]),
+                (sql::SET_SESSION_KEYS, keys),
+            ]
+        })
+        .await
+    }
+
+    /// The described devices of sessions written before migration 0006.
     async fn fill_devices(&self) -> StoreResult<()> {
-        const BATCH: i64 = 1000;
-        let mut filled = 0usize;
-        loop {
-            let rows: Vec<UnkeyedSession> = self.all(sql::UNDESCRIBED_SESSIONS, args![BATCH]).await?;
-            if rows.is_empty() {
-                break;
-            }
-            let mut tx = self.pool.begin().await?;
-            for row in &rows {
-                let device = describe(&row.user_agent, row.kind == SessionKind::Cli);
-                let args = args![row.id, device.name, device.kind.as_str()];
-                DB::execute(&mut *tx, sql::SET_SESSION_DEVICE, args).await?;
-            }
-            tx.commit().await?;
-            filled += rows.len();
-        }
-        if filled > 0 {
-            tracing::info!(sessions = filled, "described the devices of existing sessions");
-        }
-        Ok(())
+        self.backfill(sql::UNDESCRIBED_SESSIONS, "the devices", |row| {
+            let device = describe(&row.user_agent, row.kind == SessionKind::Cli);
+            vec![(
+                sql::SET_SESSION_DEVICE,
+                args![row.id, device.name, device.kind.as_str()],
+            )]
+        })
+        .await
     }
 
     /// Drops every cached lookup; called after each committed write that could make
