@@ -945,7 +945,9 @@ async fn ends_select_by_ids_or_a_users_live_sessions_and_audit_each() {
     };
     let ended = store.end_sessions(acme.id, &selection, &end).await.unwrap();
     assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), vec![ids[0]]);
-    assert_eq!(ended[0].end_reason, Some(EndReason::EndedByAdministrator));
+    assert_eq!(ended[0].user_id, mia.id);
+    let stored = store.session(acme.id, ids[0]).await.unwrap().unwrap();
+    assert_eq!(stored.end_reason, Some(EndReason::EndedByAdministrator));
     assert!(store
         .session(acme.id, olivias.id)
         .await
@@ -1433,7 +1435,8 @@ async fn a_bulk_end_ends_what_matches_once_and_audits_it() {
         .with_note("Laptop stolen".into());
     let ended = i.store.end_sessions(i.acme, &selection, &end).await.unwrap();
     assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), [i.s1]);
-    assert_eq!(ended[0].end_reason, Some(EndReason::EndedByAdministrator));
+    let s1 = i.store.session(i.acme, i.s1).await.unwrap().unwrap();
+    assert_eq!(s1.end_reason, Some(EndReason::EndedByAdministrator));
     let s3 = i.store.session(i.acme, i.s3).await.unwrap().unwrap();
     assert_eq!(s3.ended_at, None, "signed in after the cut-off");
     let owners = i.store.session(i.acme, i.s5).await.unwrap().unwrap();
@@ -1473,4 +1476,90 @@ async fn a_bulk_end_ends_what_matches_once_and_audits_it() {
     let ended = i.store.end_sessions(i.acme, &picked, &end).await.unwrap();
     assert_eq!(ended.iter().map(|s| s.id).collect::<Vec<_>>(), [i.s3]);
     let _ = (i.ada, i.s2, i.s4, i.s6);
+}
+
+#[tokio::test]
+async fn a_bulk_end_of_several_statements_ends_and_audits_every_match_once() {
+    use app::store::testing::SeedSession;
+    let store = fresh_store().await;
+    let (acme, owner) = acme(&store).await;
+    let people: Vec<NewUser> = (0..50).map(|i| person(&format!("leak{i}@acme.test"))).collect();
+    let members = store
+        .create_members_bulk(acme.id, &people, Role::Member, t0())
+        .await
+        .unwrap();
+    // Exactly two statements' worth match (the third finds none), and some sessions
+    // outside the range do not.
+    let sessions: Vec<SeedSession> = (0..2100u32)
+        .map(|i| {
+            let created_at = t0() + Duration::seconds(i64::from(i));
+            let mut hash = [0u8; 32];
+            hash[..4].copy_from_slice(&i.to_be_bytes());
+            let ip = if i < 2000 {
+                format!("198.51.100.{}", i % 200)
+            } else {
+                "192.0.2.7".into()
+            };
+            SeedSession {
+                session: LoginSession {
+                    id: Uuid::new_v4(),
+                    account_id: acme.id,
+                    user_id: members[(i % 50) as usize],
+                    kind: SessionKind::Browser,
+                    created_at,
+                    last_active_at: created_at + Duration::minutes(1),
+                    expires_at: created_at + Duration::days(1),
+                    ip: ip.clone(),
+                    last_ip: ip,
+                    user_agent: "Mozilla/5.0".into(),
+                    ended_at: None,
+                    ended_by: None,
+                    end_reason: None,
+                    device_name: None,
+                    device_kind: None,
+                },
+                token_hash: TokenHash(hash),
+            }
+        })
+        .collect();
+    assert_eq!(store.insert_sessions_bulk(&sessions).await.unwrap(), 2100);
+    let matching = SessionMatch::new(filter(&[("ip", "198.51.100.0/24")]), everything_live());
+    let selection = SessionSelection::Matching {
+        matching: Box::new(matching.clone()),
+        summary: serde_json::json!({ "filter": { "ip": "198.51.100.0/24" } }),
+    };
+    let end = SessionEnd::by(
+        owner.id,
+        EndReason::EndedByAdministrator,
+        t0() + Duration::hours(2),
+    );
+    let ended = store.end_sessions(acme.id, &selection, &end).await.unwrap();
+    let unique: std::collections::HashSet<Uuid> = ended.iter().map(|s| s.id).collect();
+    assert_eq!((ended.len(), unique.len()), (2000, 2000), "each match ended once");
+    let left = store.count_sessions(acme.id, &matching, false).await.unwrap();
+    assert_eq!(left.sessions, 0, "nothing in the range is left active");
+    let mut outside = SessionMatch::new(filter(&[("ip", "192.0.2.0/24")]), everything_live());
+    outside.filter.state = SessionView::Active;
+    let outside = store.count_sessions(acme.id, &outside, false).await.unwrap();
+    assert_eq!(outside.sessions, 100, "sessions outside the range are untouched");
+
+    let events = store.audit_events(acme.id, 3000).await.unwrap();
+    let per_session: std::collections::HashSet<Uuid> = events
+        .iter()
+        .filter(|e| e.action == "session.ended")
+        .filter_map(|e| e.session_id)
+        .collect();
+    assert_eq!(per_session, unique, "one event per ended session");
+    let bulk: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "sessions.bulk_ended")
+        .collect();
+    assert_eq!(bulk.len(), 1);
+    let details: serde_json::Value = serde_json::from_str(&bulk[0].details).unwrap();
+    assert_eq!(details["ended"], 2000);
+    assert!(store
+        .end_sessions(acme.id, &selection, &end)
+        .await
+        .unwrap()
+        .is_empty());
 }

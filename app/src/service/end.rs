@@ -4,8 +4,7 @@
 //! for each in one transaction (and drops cached lookups), and this logs what ended.
 
 use crate::error::AppError;
-use crate::model::LoginSession;
-use crate::store::{SessionEnd, Store};
+use crate::store::{EndedSession, SessionEnd, Store};
 use uuid::Uuid;
 
 pub use crate::store::SessionSelection as Selection;
@@ -17,7 +16,7 @@ pub async fn end_sessions(
     account_id: Uuid,
     selection: Selection,
     end: SessionEnd,
-) -> Result<Vec<LoginSession>, AppError> {
+) -> Result<Vec<EndedSession>, AppError> {
     let ended = store.end_sessions(account_id, &selection, &end).await?;
     for session in &ended {
         tracing::info!(

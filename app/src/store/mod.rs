@@ -191,7 +191,7 @@ pub trait SessionStore: Send + Sync + 'static {
         account_id: Uuid,
         selection: &SessionSelection,
         end: &SessionEnd,
-    ) -> StoreResult<Vec<LoginSession>>;
+    ) -> StoreResult<Vec<EndedSession>>;
     /// One keyset page of the account's sessions that a search matches, with their holders.
     async fn search_sessions(
         &self,

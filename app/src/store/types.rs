@@ -3,7 +3,7 @@
 use crate::domain::search::{Cursor, SessionFilter, SessionSort};
 use crate::domain::session::SessionTimes;
 use crate::domain::{EndReason, LoginSessionSettings, Role, SessionKind};
-use crate::model::{Origin, SessionListing, UserListing};
+use crate::model::{LoginSession, Origin, SessionListing, UserListing};
 use chrono::{DateTime, Utc};
 use std::fmt;
 use uuid::Uuid;
@@ -157,6 +157,23 @@ impl SessionEnd {
 pub struct Liveness {
     pub idle_before: DateTime<Utc>,
     pub created_before: DateTime<Utc>,
+}
+
+/// A session an end ended, as its callers need it (a bulk end returns thousands: the
+/// whole rows stay in the store, which writes their audit events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndedSession {
+    pub id: Uuid,
+    pub user_id: Uuid,
+}
+
+impl From<&LoginSession> for EndedSession {
+    fn from(session: &LoginSession) -> Self {
+        EndedSession {
+            id: session.id,
+            user_id: session.user_id,
+        }
+    }
 }
 
 /// Which of an account's sessions an end applies to. Only sessions not yet ended are

@@ -198,18 +198,25 @@ pub fn count_sessions<DB: Dialect>(account_id: Uuid, m: &SessionMatch, users: bo
     (sql, args)
 }
 
-/// Ends every session a search matches that has not ended yet.
-pub fn end_matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, end: &SessionEnd) -> (String, Args) {
+/// Ends up to `limit` sessions a search matches that have not ended yet (run again
+/// until fewer come back: the ended ones no longer match).
+pub fn end_matching<DB: Dialect>(
+    account_id: Uuid,
+    m: &SessionMatch,
+    end: &SessionEnd,
+    limit: usize,
+) -> (String, Args) {
     let mut args = args![end.at, end.by, end.reason];
     let found = branches::<DB>(account_id, m, "s.id", "", false, |_| String::new(), &mut args);
+    let limit = bind(&mut args, limit as i64);
     let sql = format!(
         concat!(
             "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
-             WHERE ended_at IS NULL AND id IN ({}) \
+             WHERE ended_at IS NULL AND id IN (SELECT id FROM ({}) found LIMIT {}) \
              RETURNING ",
             session_columns!()
         ),
-        found
+        found, limit
     );
     (sql, args)
 }

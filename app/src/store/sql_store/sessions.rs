@@ -1,7 +1,7 @@
 //! Login sessions: creating, listing and ending them, their credentials, the session
 //! check's lookups and the sweep.
 
-use super::{insert_audits, SqlStore};
+use super::{insert_audits, SqlStore, Tx};
 use crate::domain::device::describe;
 use crate::domain::search::ip_key;
 use crate::domain::{EndReason, SessionKind, SessionView};
@@ -12,13 +12,32 @@ use crate::store::dialect::{args, Args, Dialect};
 use crate::store::events::{Change, Feed, SessionEvent};
 use crate::store::types::conflict;
 use crate::store::{
-    sql, AccountSessionListing, Activity, Liveness, NewAuditEvent, NewSession, SessionContext, SessionCount,
-    SessionEnd, SessionMatch, SessionQuery, SessionSelection, SessionStore, StoreError, StoreResult,
-    TokenHash, BULK_ROWS,
+    sql, AccountSessionListing, Activity, EndedSession, Liveness, NewAuditEvent, NewSession, SessionContext,
+    SessionCount, SessionEnd, SessionMatch, SessionQuery, SessionSelection, SessionStore, StoreError,
+    StoreResult, TokenHash, BULK_ROWS,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
+
+/// Writes an audit event for each of `rows` (sessions `end` just ended), a multi-row
+/// statement at a time, and notes them in `ended`.
+async fn record_ended<DB: Dialect>(
+    tx: &mut Tx<DB>,
+    rows: &[LoginSession],
+    end: &SessionEnd,
+    ended: &mut Vec<EndedSession>,
+) -> StoreResult<()> {
+    for chunk in rows.chunks(BULK_ROWS) {
+        let events: Vec<_> = chunk
+            .iter()
+            .map(|s| NewAuditEvent::session_ended(s, end))
+            .collect();
+        insert_audits(tx, &events).await?;
+    }
+    ended.extend(rows.iter().map(EndedSession::from));
+    Ok(())
+}
 
 /// What happened to a session, for the live console.
 fn event(session: &LoginSession, change: Change) -> SessionEvent {
@@ -115,9 +134,9 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         account_id: Uuid,
         selection: &SessionSelection,
         end: &SessionEnd,
-    ) -> StoreResult<Vec<LoginSession>> {
+    ) -> StoreResult<Vec<EndedSession>> {
         let mut tx = self.pool.begin().await?;
-        let mut ended: Vec<LoginSession> = Vec::new();
+        let mut ended: Vec<EndedSession> = Vec::new();
         match selection {
             SessionSelection::LiveOfUser {
                 user_id,
@@ -134,7 +153,8 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                     live.created_before,
                     *except,
                 ];
-                ended = DB::fetch_all(&mut *tx, sql::END_LIVE_OF_USER, args).await?;
+                let rows = DB::fetch_all(&mut *tx, sql::END_LIVE_OF_USER, args).await?;
+                record_ended(&mut tx, &rows, end, &mut ended).await?;
             }
             SessionSelection::ExpiredByChange { old, new, reason } => {
                 let mut args = args![end.at, end.by, end.reason, old.idle_before, old.created_before];
@@ -145,34 +165,41 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                     args.extend(args![new.idle_before, account_id, new.created_before]);
                     sql::END_PAST_NEW_INACTIVITY
                 };
-                ended = DB::fetch_all(&mut *tx, sql, args).await?;
+                let rows = DB::fetch_all(&mut *tx, sql, args).await?;
+                record_ended(&mut tx, &rows, end, &mut ended).await?;
             }
-            SessionSelection::Matching { matching, .. } => {
-                let (sql, args) = sql::end_matching::<DB>(account_id, matching, end);
-                ended = DB::fetch_all(&mut *tx, &sql, args).await?;
+            SessionSelection::Matching { matching, summary } => {
+                // A statement's worth at a time, each written to the log before the
+                // next: a bulk end of thousands holds one chunk's rows at once, not all
+                // of them. The first statement writes, so SQLite's transaction holds the
+                // write lock from its start and what matches cannot change between chunks.
+                loop {
+                    let (sql, args) = sql::end_matching::<DB>(account_id, matching, end, BULK_ROWS);
+                    let rows = DB::fetch_all(&mut *tx, &sql, args).await?;
+                    record_ended(&mut tx, &rows, end, &mut ended).await?;
+                    if rows.len() < BULK_ROWS {
+                        break;
+                    }
+                }
+                let bulk = NewAuditEvent::bulk_end(account_id, end, summary, ended.len());
+                insert_audits(&mut tx, &[bulk]).await?;
             }
             SessionSelection::Ids { ids, user_id } => {
                 for chunk in ids.chunks(BULK_ROWS) {
                     let (sql, args) = sql::end_by_ids(account_id, chunk, *user_id, end);
-                    ended.extend(DB::fetch_all::<LoginSession>(&mut *tx, &sql, args).await?);
+                    let rows = DB::fetch_all(&mut *tx, &sql, args).await?;
+                    record_ended(&mut tx, &rows, end, &mut ended).await?;
                 }
             }
         }
-        // Built a statement's worth at a time: a bulk end's events are not all held at once.
-        for chunk in ended.chunks(BULK_ROWS) {
-            let events: Vec<_> = chunk
-                .iter()
-                .map(|s| NewAuditEvent::session_ended(s, end))
-                .collect();
-            insert_audits(&mut tx, &events).await?;
-        }
-        if let SessionSelection::Matching { summary, .. } = selection {
-            let bulk = NewAuditEvent::bulk_end(account_id, end, summary, ended.len());
-            insert_audits(&mut tx, &[bulk]).await?;
-        }
         let events: Vec<_> = ended
             .iter()
-            .map(|s| event(s, Change::Ended(end.reason)))
+            .map(|s| SessionEvent {
+                account_id,
+                user_id: s.user_id,
+                session_id: s.id,
+                change: Change::Ended(end.reason),
+            })
             .collect();
         Self::announce(&mut tx, &events).await?;
         tx.commit().await?;
