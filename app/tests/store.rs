@@ -379,6 +379,11 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
         .await
         .unwrap();
     assert_eq!(all.len(), 2);
+    // Listed exactly as stored, field by field (SQLite's list arrives as JSON).
+    for listed in &all {
+        let stored = store.session(acme.id, listed.session.id).await.unwrap().unwrap();
+        assert_eq!(listed.session, stored);
+    }
     let ended = store
         .sessions_of_user(acme.id, mia.id, SessionView::Ended, everything_live())
         .await
@@ -387,6 +392,11 @@ async fn sessions_are_created_touched_listed_and_ended_once() {
         ended.iter().map(|s| s.session.id).collect::<Vec<_>>(),
         vec![first.id]
     );
+    assert_eq!(
+        ended[0].ended_by_name.as_deref(),
+        Some(owner.display_name.as_str())
+    );
+    assert_eq!(ended[0].session.ended_by, Some(owner.id));
 
     let events = ends_audited(&store, acme.id).await;
     assert_eq!(events.len(), 1, "one event for one end");

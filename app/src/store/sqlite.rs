@@ -102,6 +102,7 @@ impl Dialect for Sqlite {
     const REFRESH_STATISTICS: Option<(&'static str, &'static str)> =
         Some(("ANALYZE", "ANALYZE sqlite_schema"));
     const ANONYMOUS_VALUES: bool = true;
+    const PACKED_LISTS: bool = true;
 
     // Without it, a search by person walks the whole account newest first, looking for
     // a few people's sessions among a million.

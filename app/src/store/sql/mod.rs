@@ -119,6 +119,22 @@ pub fn sessions_of_user(view: SessionView) -> &'static str {
     }
 }
 
+/// The same rows as [`sessions_of_user`], as one JSON array in one row (SQLite; see
+/// `Dialect::PACKED_LISTS`). Ids are stored as 16 bytes and travel as hex.
+pub fn packed_sessions_of_user(view: SessionView) -> String {
+    format!(
+        "SELECT json_group_array(json_object('session', json_object(\
+           'id', lower(hex(id)), 'account_id', lower(hex(account_id)), 'user_id', lower(hex(user_id)), \
+           'kind', kind, 'created_at', created_at, 'last_active_at', last_active_at, \
+           'expires_at', expires_at, 'ip', ip, 'last_ip', last_ip, 'user_agent', user_agent, \
+           'ended_at', ended_at, 'ended_by', CASE WHEN ended_by IS NULL THEN NULL ELSE lower(hex(ended_by)) END, \
+           'end_reason', end_reason, 'device_name', device_name, 'device_kind', device_kind), \
+           'ended_by_name', ended_by_name) ORDER BY created_at DESC) AS json \
+         FROM ({})",
+        sessions_of_user(view)
+    )
+}
+
 /// Ends a user's live sessions but one ($8, which may be NULL). The `ended_at IS NULL`
 /// guard makes concurrent ends race-free: one wins, the rest change nothing.
 pub const END_LIVE_OF_USER: &str = concat!(

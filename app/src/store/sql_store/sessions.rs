@@ -39,6 +39,18 @@ async fn record_ended<DB: Dialect>(
     Ok(())
 }
 
+/// Rows that came back as one JSON array (`Dialect::PACKED_LISTS`).
+#[derive(sqlx::FromRow)]
+struct Packed {
+    json: String,
+}
+
+impl Packed {
+    fn rows<R: serde::de::DeserializeOwned>(self) -> StoreResult<Vec<R>> {
+        serde_json::from_str(&self.json).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
+    }
+}
+
 /// What happened to a session, for the live console.
 fn event(session: &LoginSession, change: Change) -> SessionEvent {
     SessionEvent {
@@ -125,6 +137,10 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         let mut args = args![account_id, user_id];
         if view != SessionView::All {
             args.extend(args![live.idle_before, live.created_before]);
+        }
+        if DB::PACKED_LISTS {
+            let packed: Option<Packed> = self.optional(&sql::packed_sessions_of_user(view), args).await?;
+            return packed.map_or(Ok(Vec::new()), Packed::rows);
         }
         self.all(sql::sessions_of_user(view), args).await
     }
