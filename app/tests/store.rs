@@ -10,12 +10,15 @@ use app::domain::device::DeviceKind;
 use app::domain::search::{Cursor, FilterInput, SessionFilter, SessionSort};
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind, SessionView};
 use app::model::{Account, LoginSession, User, UserSort};
+use app::store::events::{Change, Feed};
 use app::store::testing::{fresh_store, on_postgres, TestStore};
 use app::store::{
     AccountSessionListing, Activity, Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd,
     SessionMatch, SessionQuery, SessionSelection, StoreError, TokenHash, UserQuery,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use futures_util::FutureExt;
+use tokio::sync::broadcast::error::TryRecvError;
 use uuid::Uuid;
 
 fn t0() -> DateTime<Utc> {
@@ -1572,4 +1575,70 @@ async fn a_bulk_end_of_several_statements_ends_and_audits_every_match_once() {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// An open tab learns that its session ended from the event and then looks the session
+/// up again. Whoever receives the event must find the session ended: on SQLite the
+/// cached lookups have to be dropped before the events go out, not after (a tab whose
+/// look came in between kept its stream open on an ended session). Ending many at once
+/// leaves the first event out long before the last, so a wrong order shows every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whoever_hears_of_an_end_finds_the_session_ended() {
+    let store = fresh_store().await;
+    let (acme, owner) = acme(&store).await;
+    let mut hashes = std::collections::HashMap::new();
+    for n in 0..1500u16 {
+        let mut new = session_for(acme.id, owner.id, t0() + Duration::seconds(n.into()), 2);
+        new.token_hash.0[..2].copy_from_slice(&n.to_be_bytes());
+        new.token_hash.0[2] = 7;
+        let session = store.create_session(&new).await.unwrap();
+        // Cached, as a tab's earlier requests leave it.
+        let found = store
+            .session_by_token(&new.token_hash, SessionKind::Browser)
+            .await
+            .unwrap();
+        assert!(found.is_some_and(|c| c.ended_at.is_none()));
+        hashes.insert(session.id, new.token_hash);
+    }
+    // A listener that looks a session up the moment it hears of its end, and answers
+    // from what it has at hand (polled once: an answer that needs the database is read
+    // after the commit, and fine).
+    let mut feed = store.subscribe();
+    let (product, runtime) = (store.product(), tokio::runtime::Handle::current());
+    let listener = std::thread::spawn(move || {
+        let _inside = runtime.enter();
+        loop {
+            match feed.try_recv() {
+                Ok(Feed::Event(e)) if matches!(e.change, Change::Ended(_)) => {
+                    let hash = hashes[&e.session_id];
+                    let at_hand = product
+                        .session_by_token(&hash, SessionKind::Browser)
+                        .now_or_never();
+                    return at_hand
+                        .and_then(|found| found.unwrap())
+                        .is_some_and(|c| c.ended_at.is_none());
+                }
+                Ok(_) | Err(TryRecvError::Empty) | Err(TryRecvError::Lagged(_)) => std::hint::spin_loop(),
+                Err(TryRecvError::Closed) => panic!("the feed closed"),
+            }
+        }
+    });
+    let selection = SessionSelection::LiveOfUser {
+        user_id: owner.id,
+        except: None,
+        live: everything_live(),
+    };
+    let end = SessionEnd::by(
+        owner.id,
+        EndReason::EndedByAdministrator,
+        t0() + Duration::hours(1),
+    );
+    assert_eq!(
+        store.end_sessions(acme.id, &selection, &end).await.unwrap().len(),
+        1500
+    );
+    assert!(
+        !listener.join().unwrap(),
+        "the listener found an ended session still active"
+    );
 }

@@ -105,7 +105,8 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(())
     }
 
-    /// After the commit: publishes `events` in this process where no notification does.
+    /// After the commit, and after dropping any cached lookup the write made wrong:
+    /// publishes `events` in this process where no notification does.
     fn announced(&self, events: &[SessionEvent]) {
         if DB::NOTIFY.is_none() {
             for event in events {

@@ -219,10 +219,12 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             .collect();
         Self::announce(&mut tx, &events).await?;
         tx.commit().await?;
-        self.announced(&events);
+        // Cached lookups go first: whoever hears of an end (an open tab's stream looks
+        // its session up again at once) must not find the session still live.
         if !ended.is_empty() {
             self.invalidate();
         }
+        self.announced(&events);
         Ok(ended)
     }
 
