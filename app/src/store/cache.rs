@@ -4,10 +4,10 @@
 //! (ending a session, rotating a refresh token, changing an account's limits) passes
 //! through this process. Each such write bumps a generation *after* its commit (and
 //! before its events go out: a stream that hears of an end looks the session up at
-//! once); an entry is served only if it was read under the current generation. A request that starts
-//! after an end has returned therefore never sees the ended session as valid: the end's
-//! bump came first, so the request either misses or finds an entry read after the
-//! commit. The Postgres store, shared by several processes, has no such cache.
+//! once); an entry is served only if it was read under the current generation. A
+//! request that starts after an end has returned therefore never sees the ended session
+//! as valid: the end's bump came first, so the request either misses or finds an entry
+//! read after the commit. The Postgres store, shared by several processes, has no such cache.
 
 use super::{SessionContext, TokenHash};
 use chrono::{DateTime, Utc};
