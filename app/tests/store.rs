@@ -1541,6 +1541,19 @@ async fn a_bulk_end_of_several_statements_ends_and_audits_every_match_once() {
         matching: Box::new(matching.clone()),
         summary: serde_json::json!({ "filter": { "ip": "198.51.100.0/24" } }),
     };
+    // Who ends is checked when the transaction commits (the key is deferred so that
+    // SQLite keeps no statement journal), and still checked: no such person, no end.
+    let by_nobody = SessionEnd::by(
+        Uuid::new_v4(),
+        EndReason::EndedByAdministrator,
+        t0() + Duration::hours(1),
+    );
+    let logged = store.audit_events(acme.id, 3000).await.unwrap().len();
+    assert!(store.end_sessions(acme.id, &selection, &by_nobody).await.is_err());
+    let untouched = store.count_sessions(acme.id, &matching, false).await.unwrap();
+    assert_eq!(untouched.sessions, 2000, "a refused bulk end ends nothing");
+    let after = store.audit_events(acme.id, 3000).await.unwrap().len();
+    assert_eq!(after, logged, "and logs nothing");
     let end = SessionEnd::by(
         owner.id,
         EndReason::EndedByAdministrator,

@@ -149,6 +149,12 @@ pub trait Dialect: Database {
     /// n of them costs n²: 65 ms for the 8,000 arguments of a 1,000-row audit insert,
     /// 2.5 ms with `?` (which binds in order).
     const ANONYMOUS_VALUES: bool = false;
+    /// How a statement that ends many sessions at once begins. SQLite keeps a statement
+    /// journal (a copy, in a temporary file, of every page the statement touches) for
+    /// any statement that may abort halfway; `OR FAIL` stops at a failed CHECK without
+    /// undoing the rows before it, which the enclosing transaction's rollback does
+    /// anyway. With the deferred `ended_by` key it saves a bulk end a third of its writes.
+    const UPDATE_MANY: &'static str = "UPDATE";
     /// Whether lists of many rows come back as one JSON array in one row. sqlx hands a
     /// SQLite row from its database thread to the async side one at a time, each with
     /// a thread wake-up: most of what a 100-session list cost (2.3 ms of CPU against

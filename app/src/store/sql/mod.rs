@@ -336,14 +336,20 @@ pub fn values_rows<DB: Dialect>(rows: usize, width: usize) -> String {
 
 /// Ends the listed sessions of an account that have not ended yet; with `user_id`, only
 /// those of that user.
-pub fn end_by_ids(account_id: Uuid, ids: &[Uuid], user_id: Option<Uuid>, end: &SessionEnd) -> (String, Args) {
+pub fn end_by_ids<DB: Dialect>(
+    account_id: Uuid,
+    ids: &[Uuid],
+    user_id: Option<Uuid>,
+    end: &SessionEnd,
+) -> (String, Args) {
     let sql = format!(
         concat!(
-            "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
+            "{} login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
              WHERE account_id = $4 AND ended_at IS NULL AND ($5 IS NULL OR user_id = $5) AND id IN ({}) \
              RETURNING ",
             session_columns!()
         ),
+        DB::UPDATE_MANY,
         placeholders(6, ids.len())
     );
     let mut args = args![end.at, end.by, end.reason, account_id, user_id];

@@ -211,12 +211,14 @@ pub fn end_matching<DB: Dialect>(
     let limit = bind(&mut args, limit as i64);
     let sql = format!(
         concat!(
-            "UPDATE login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
+            "{} login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
              WHERE ended_at IS NULL AND id IN (SELECT id FROM ({}) found LIMIT {}) \
              RETURNING ",
             session_columns!()
         ),
-        found, limit
+        DB::UPDATE_MANY,
+        found,
+        limit
     );
     (sql, args)
 }

@@ -202,7 +202,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             }
             SessionSelection::Ids { ids, user_id } => {
                 for chunk in ids.chunks(BULK_ROWS) {
-                    let (sql, args) = sql::end_by_ids(account_id, chunk, *user_id, end);
+                    let (sql, args) = sql::end_by_ids::<DB>(account_id, chunk, *user_id, end);
                     let rows = DB::fetch_all(&mut *tx, &sql, args).await?;
                     record_ended(&mut tx, &rows, end, &mut ended).await?;
                 }
