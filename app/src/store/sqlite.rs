@@ -111,6 +111,10 @@ impl Dialect for Sqlite {
         format!("likelihood({condition}, 0.001)")
     }
 
+    fn unindexed(column: &str) -> String {
+        format!("+{column}")
+    }
+
     fn walk_index(index: &str) -> String {
         format!(" INDEXED BY {index}")
     }

@@ -12,7 +12,7 @@
 use super::dialect::{args, Dialect, Value};
 use super::sql_store::new_session_args;
 use super::sql_store::SqlStore;
-use super::{sql, NewAuditEvent, NewSession, NewUser, Store, StoreResult, TokenHash};
+use super::{sql, NewAuditEvent, NewSession, NewUser, SessionSelection, Store, StoreResult, TokenHash};
 use super::{types::conflict, BULK_ROWS};
 use crate::domain::device::describe;
 use crate::domain::search::ip_key;
@@ -56,6 +56,31 @@ pub trait TestingStore: Store {
     async fn execute_raw(&self, statement: &str) -> StoreResult<u64>;
     /// Applies the migrations found in `dir` (e.g. only the older ones, to test an upgrade).
     async fn migrate_from(&self, dir: &std::path::Path) -> StoreResult<()>;
+    /// The database's plan for ending the listed sessions (`EXPLAIN QUERY PLAN` on
+    /// SQLite, `EXPLAIN` on Postgres), one line per step, on one connection after
+    /// running `statistics` there (to plan as with a large database's statistics).
+    /// Only the listed (`Ids`) and the searched (`Matching`) selections.
+    async fn plan_of_ending(
+        &self,
+        statistics: &[&str],
+        account_id: Uuid,
+        selection: &SessionSelection,
+    ) -> StoreResult<Vec<String>>;
+}
+
+/// One line of a query plan: SQLite's `detail` column, Postgres's only one.
+struct PlanLine(String);
+
+impl sqlx::FromRow<'_, sqlx::sqlite::SqliteRow> for PlanLine {
+    fn from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
+        sqlx::Row::try_get(row, "detail").map(PlanLine)
+    }
+}
+
+impl sqlx::FromRow<'_, sqlx::postgres::PgRow> for PlanLine {
+    fn from_row(row: &sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+        sqlx::Row::try_get(row, 0).map(PlanLine)
+    }
 }
 
 pub type DynTestingStore = Arc<dyn TestingStore>;
@@ -204,6 +229,37 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
 
     async fn migrate_from(&self, dir: &std::path::Path) -> StoreResult<()> {
         DB::migrate_from(&self.pool, dir).await
+    }
+
+    async fn plan_of_ending(
+        &self,
+        statistics: &[&str],
+        account_id: Uuid,
+        selection: &SessionSelection,
+    ) -> StoreResult<Vec<String>> {
+        let mut conn = self.pool.acquire().await?;
+        for statement in statistics {
+            DB::execute_raw(&mut conn, statement).await?;
+        }
+        let end = super::SessionEnd::system(crate::domain::EndReason::Inactivity, Utc::now());
+        let (statement, args) = match selection {
+            SessionSelection::Ids { ids, user_id } => sql::end_by_ids::<DB>(account_id, ids, *user_id, &end),
+            SessionSelection::Matching { matching, .. } => {
+                sql::end_matching::<DB>(account_id, matching, &end, BULK_ROWS)
+            }
+            _ => {
+                return Err(conflict(sqlx::Error::Protocol(
+                    "plan_of_ending: only listed or searched sessions".into(),
+                )))
+            }
+        };
+        let explain = if DB::BACKEND == "sqlite" {
+            "EXPLAIN QUERY PLAN"
+        } else {
+            "EXPLAIN"
+        };
+        let plan: Vec<PlanLine> = DB::fetch_all(&mut conn, &format!("{explain} {statement}"), args).await?;
+        Ok(plan.into_iter().map(|line| line.0).collect())
     }
 }
 

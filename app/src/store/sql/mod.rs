@@ -345,11 +345,12 @@ pub fn end_by_ids<DB: Dialect>(
     let sql = format!(
         concat!(
             "{} login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
-             WHERE account_id = $4 AND ended_at IS NULL AND ($5 IS NULL OR user_id = $5) AND id IN ({}) \
+             WHERE {} = $4 AND ended_at IS NULL AND ($5 IS NULL OR user_id = $5) AND id IN ({}) \
              RETURNING ",
             session_columns!()
         ),
         DB::UPDATE_MANY,
+        DB::unindexed("account_id"),
         placeholders(6, ids.len())
     );
     let mut args = args![end.at, end.by, end.reason, account_id, user_id];

@@ -27,7 +27,13 @@ enum Address {
 /// those already in `args`. The account always comes first.
 fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, args: &mut Args) -> String {
     let account = bind(args, account_id);
-    let mut and = vec![format!("s.account_id = {account}")];
+    // Picked sessions are looked up by id, not found among the account's.
+    let column = if m.ids.is_some() {
+        DB::unindexed("s.account_id")
+    } else {
+        "s.account_id".to_owned()
+    };
+    let mut and = vec![format!("{column} = {account}")];
     let f = &m.filter;
     if let Some(user) = &f.user {
         let p = bind(args, crate::store::types::like_pattern(user));
