@@ -18,6 +18,7 @@ use crate::store::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Writes an audit event for each of `rows` (sessions `end` just ended), a multi-row
@@ -95,22 +96,32 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         if batch.is_empty() {
             return Ok(0);
         }
+        // Rows are locked in one order, every session by id and then every member by
+        // key, so that two nodes writing overlapping batches at once wait for each other
+        // instead of deadlocking (Postgres aborted one of them after a second's wait).
+        let mut ordered: Vec<&Activity> = batch.iter().collect();
+        ordered.sort_by_key(|a| a.session_id);
         let mut tx = self.pool.begin().await?;
         let mut moved = Vec::with_capacity(batch.len());
-        for a in batch {
+        let mut members: BTreeMap<(Uuid, Uuid), DateTime<Utc>> = BTreeMap::new();
+        for a in ordered {
             let args = args![a.session_id, a.at, &a.ip, Value::Bytes(ip_key(&a.ip))];
             let touched: Option<(Uuid, Uuid)> =
                 DB::fetch_optional(&mut *tx, sql::TOUCH_SESSION, args).await?;
             let Some((account_id, user_id)) = touched else {
                 continue;
             };
-            DB::execute(&mut *tx, sql::MEMBER_ACTIVE_AT, args![account_id, user_id, a.at]).await?;
+            let latest = members.entry((account_id, user_id)).or_insert(a.at);
+            *latest = (*latest).max(a.at);
             moved.push(SessionEvent {
                 account_id,
                 user_id,
                 session_id: a.session_id,
                 change: Change::Active,
             });
+        }
+        for ((account_id, user_id), at) in members {
+            DB::execute(&mut *tx, sql::MEMBER_ACTIVE_AT, args![account_id, user_id, at]).await?;
         }
         Self::announce(&mut tx, &moved).await?;
         tx.commit().await?;
