@@ -1698,7 +1698,10 @@ async fn ending_listed_sessions_looks_them_up_by_id() {
     ];
     for listed in [1, 300, 500] {
         let ids: Vec<Uuid> = (0..listed).map(|_| Uuid::new_v4()).collect();
-        let selection = SessionSelection::Ids { ids, user_id: None };
+        let selection = SessionSelection::Ids {
+            ids: ids.clone(),
+            user_id: None,
+        };
         let plan = store
             .plan_of_ending(&statistics, acme.id, &selection)
             .await
@@ -1709,10 +1712,6 @@ async fn ending_listed_sessions_looks_them_up_by_id() {
             "{listed} listed sessions"
         );
         // Rows picked on the Sessions page: a search for live sessions with those ids.
-        let ids = match selection {
-            SessionSelection::Ids { ids, .. } => ids,
-            _ => unreachable!(),
-        };
         let mut picked = SessionMatch::new(SessionFilter::any(), everything_live());
         picked.ids = Some(ids);
         let selection = SessionSelection::Matching {
