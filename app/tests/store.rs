@@ -1777,3 +1777,92 @@ async fn two_nodes_writing_the_same_activity_at_once_do_not_deadlock() {
         );
     }
 }
+
+/// SQLite has one writer. The sweep ends expired sessions in batches, one after the
+/// other without a pause; a write that arrives meanwhile (an administrator ending a
+/// session, a sign-in) must get its turn after the batch in progress, not after the whole
+/// sweep. Left to SQLite, the waiting writer sleeps and retries and the sweep's next
+/// batch keeps winning: seen as a bulk end taking 2.1–2.9 s in `make bench` while a
+/// sweep ran, against 1.2–1.7 s alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_waits_for_one_batch_of_a_sweep_not_the_whole_sweep() {
+    use app::store::testing::SeedSession;
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+    let store = fresh_store().await;
+    let (acme, owner) = acme(&store).await;
+    let swept: Vec<SeedSession> = (0..12_000u32)
+        .map(|i| {
+            let created_at = t0() + Duration::seconds(i64::from(i));
+            let mut hash = [0u8; 32];
+            hash[..4].copy_from_slice(&i.to_be_bytes());
+            hash[31] = 1;
+            let session = LoginSession {
+                id: Uuid::new_v4(),
+                account_id: acme.id,
+                user_id: owner.id,
+                kind: SessionKind::Browser,
+                created_at,
+                last_active_at: created_at,
+                expires_at: created_at + Duration::days(1),
+                ip: "203.0.113.9".into(),
+                last_ip: "203.0.113.9".into(),
+                user_agent: "Mozilla/5.0".into(),
+                ended_at: None,
+                ended_by: None,
+                end_reason: None,
+                device_name: None,
+                device_kind: None,
+            };
+            SeedSession {
+                session,
+                token_hash: TokenHash(hash),
+            }
+        })
+        .collect();
+    store.insert_sessions_bulk(&swept).await.unwrap();
+    let leaked = store
+        .create_session(&session_for(acme.id, owner.id, t0(), 7))
+        .await
+        .unwrap();
+
+    // The sweep's way: 500 at a time, each batch its own transaction, back to back.
+    let batches_done = Arc::new(Mutex::new(Vec::<Instant>::new()));
+    let sweep = {
+        let (store, done) = (store.product(), batches_done.clone());
+        let ids: Vec<Uuid> = swept.iter().map(|s| s.session.id).collect();
+        tokio::spawn(async move {
+            let end = SessionEnd::system(EndReason::Inactivity, t0() + Duration::days(2));
+            for batch in ids.chunks(500) {
+                let selection = SessionSelection::Ids {
+                    ids: batch.to_vec(),
+                    user_id: None,
+                };
+                store.end_sessions(acme.id, &selection, &end).await.unwrap();
+                done.lock().unwrap().push(Instant::now());
+            }
+        })
+    };
+    while batches_done.lock().unwrap().len() < 2 {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let asked = Instant::now();
+    let end = SessionEnd::by(
+        owner.id,
+        EndReason::EndedByAdministrator,
+        t0() + Duration::days(2),
+    );
+    assert!(end_one(&store, acme.id, leaked.id, &end).await);
+    let answered = Instant::now();
+    sweep.await.unwrap();
+
+    let done = batches_done.lock().unwrap().clone();
+    assert_eq!(done.len(), 24);
+    let meanwhile = done.iter().filter(|t| **t > asked && **t < answered).count();
+    let after = done.iter().filter(|t| **t >= answered).count();
+    assert!(
+        meanwhile <= 2,
+        "the end waited for {meanwhile} of the sweep's batches ({:?}); {after} came after it",
+        answered - asked
+    );
+}

@@ -160,6 +160,11 @@ pub trait Dialect: Database {
     /// a thread wake-up: most of what a 100-session list cost (2.3 ms of CPU against
     /// 0.5 ms in SQLite itself). Postgres's rows arrive together over the socket.
     const PACKED_LISTS: bool = false;
+    /// Whether one writer at a time is all the database allows (SQLite). A writer that
+    /// finds it taken sleeps and retries (`busy_timeout`), so another that writes batch
+    /// after batch without pausing (the sweep) could keep it waiting for seconds. Writers
+    /// in this process take turns instead, first come first served (`SqlStore::write_turn`).
+    const ONE_WRITER: bool = false;
     /// Sends a notification with the writing transaction (`$1` channel, `$2` payload);
     /// `None` where one process owns the database and publishes in memory.
     const NOTIFY: Option<&'static str> = None;

@@ -103,6 +103,7 @@ impl Dialect for Sqlite {
         Some(("ANALYZE", "ANALYZE sqlite_schema"));
     const ANONYMOUS_VALUES: bool = true;
     const PACKED_LISTS: bool = true;
+    const ONE_WRITER: bool = true;
     const UPDATE_MANY: &'static str = "UPDATE OR FAIL";
 
     // Without it, a search by person walks the whole account newest first, looking for

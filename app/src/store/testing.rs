@@ -124,7 +124,7 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<Uuid>> {
         let ids: Vec<Uuid> = users.iter().map(|_| Uuid::new_v4()).collect();
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         for (chunk, chunk_ids) in users.chunks(BULK_ROWS).zip(ids.chunks(BULK_ROWS)) {
             let sql = insert_rows::<DB>(
                 "users (id, email, display_name, password_hash, created_at)",
@@ -153,7 +153,7 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
     }
 
     async fn insert_sessions_bulk(&self, sessions: &[SeedSession]) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let mut inserted = 0;
         // Seeds reuse a few user agents: parse each once, not once per row.
         let mut devices = std::collections::HashMap::new();

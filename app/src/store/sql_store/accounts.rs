@@ -30,7 +30,7 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         owner: &NewUser,
         now: DateTime<Utc>,
     ) -> StoreResult<(Account, User)> {
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let args = args![Uuid::new_v4(), account_name, now];
         let created = DB::fetch_all(&mut *tx, sql::INSERT_ACCOUNT, args).await;
         let account: Account = created.map_err(conflict)?.pop().ok_or(StoreError::NotFound)?;
@@ -56,7 +56,7 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         role: Role,
         now: DateTime<Utc>,
     ) -> StoreResult<User> {
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let created = insert_user(&mut tx, user, now).await?;
         insert_membership(&mut tx, account_id, created.id, role, now).await?;
         tx.commit().await?;
@@ -70,7 +70,7 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         role: Role,
         now: DateTime<Utc>,
     ) -> StoreResult<Membership> {
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let membership = insert_membership(&mut tx, account_id, user_id, role, now).await?;
         tx.commit().await?;
         Ok(membership)
@@ -112,7 +112,7 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         now: DateTime<Utc>,
         origin: Option<crate::model::Origin>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let args = args![
             account_id,
             new.inactivity_secs,
@@ -151,7 +151,7 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
                 "An account has one owner; its role does not change here".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let found: Option<(Role,)> =
             DB::fetch_optional(&mut *tx, sql::MEMBERSHIP_ROLE, args![account_id, user_id]).await?;
         let old = match found {
@@ -214,7 +214,7 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         now: DateTime<Utc>,
         window_cut: DateTime<Utc>,
     ) -> StoreResult<Vec<Attempts>> {
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let mut counted = Vec::with_capacity(keys.len());
         for key in keys {
             let row: Option<(i64, DateTime<Utc>)> =

@@ -59,7 +59,7 @@ impl<DB: Dialect> AuditStore for SqlStore<DB> {
         if events.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         insert_audits(&mut tx, events).await?;
         tx.commit().await?;
         Ok(())
@@ -72,7 +72,6 @@ impl<DB: Dialect> AuditStore for SqlStore<DB> {
     }
 
     async fn purge_audit_events(&self, before: DateTime<Utc>, most: i64) -> StoreResult<u64> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(DB::execute(&mut *conn, sql::PURGE_AUDIT_EVENTS, args![before, most]).await?)
+        self.run(sql::PURGE_AUDIT_EVENTS, args![before, most]).await
     }
 }

@@ -28,6 +28,7 @@ use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::{ConnectOptions, Pool, Transaction};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A connection that no longer works: its socket failed, or the server ended it
@@ -57,7 +58,13 @@ pub struct SqlStore<DB: Dialect> {
     bus: Bus,
     /// Only on Postgres: the session check's lookups, batched; see `coalesce.rs`.
     coalescer: Option<Coalescer>,
+    /// Only where the database has one writer: whose turn it is to write
+    /// (`Dialect::ONE_WRITER`). A fair mutex: waiters are served in arrival order.
+    writers: Option<Arc<tokio::sync::Mutex<()>>>,
 }
+
+/// A turn to write, held until the write has committed (see `Dialect::ONE_WRITER`).
+pub(in crate::store) type Turn = Option<tokio::sync::OwnedMutexGuard<()>>;
 
 impl<DB: Dialect> Drop for SqlStore<DB> {
     fn drop(&mut self) {
@@ -75,6 +82,7 @@ impl<DB: Dialect> SqlStore<DB> {
             maintenance: Vec::new(),
             bus: Bus::default(),
             coalescer: None,
+            writers: DB::ONE_WRITER.then(|| Arc::new(tokio::sync::Mutex::new(()))),
         }
     }
 
@@ -160,7 +168,24 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(self.all(sql, args).await?.into_iter().next())
     }
 
+    /// Waits for this process's turn to write, where the database has one writer.
+    pub(in crate::store) async fn write_turn(&self) -> Turn {
+        match &self.writers {
+            Some(writers) => Some(writers.clone().lock_owned().await),
+            None => None,
+        }
+    }
+
+    /// A write transaction, begun in this process's turn to write; keep the turn until
+    /// the transaction is over (`let (_turn, mut tx) = …`).
+    pub(in crate::store) async fn begin_write(&self) -> StoreResult<(Turn, Tx<DB>)> {
+        let turn = self.write_turn().await;
+        Ok((turn, self.pool.begin().await?))
+    }
+
+    /// One write statement, in its own transaction.
     pub(in crate::store) async fn run(&self, sql: &str, args: Args) -> StoreResult<u64> {
+        let _turn = self.write_turn().await;
         Ok(DB::execute(&mut *self.conn().await?, sql, args).await?)
     }
 
@@ -181,7 +206,7 @@ impl<DB: Dialect> SqlStore<DB> {
             if rows.is_empty() {
                 break;
             }
-            let mut tx = self.pool.begin().await?;
+            let (_turn, mut tx) = self.begin_write().await?;
             for (sql, args) in rows.iter().flat_map(&statements) {
                 DB::execute(&mut *tx, sql, args).await?;
             }
@@ -275,7 +300,9 @@ impl<DB: Dialect> Store for SqlStore<DB> {
         let Some((analyze, reload)) = DB::REFRESH_STATISTICS else {
             return Ok(());
         };
-        self.run(analyze, args![]).await?;
+        // `ANALYZE sqlite_schema` writes too: the turn covers both.
+        let _turn = self.write_turn().await;
+        DB::execute(&mut *self.conn().await?, analyze, args![]).await?;
         // Every idle connection reads the new statistics (held together, so each is a
         // different one); a busy one keeps its old copy until the pool replaces it.
         let mut idle = Vec::new();

@@ -69,7 +69,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
     }
 
     async fn create_session(&self, new: &NewSession) -> StoreResult<LoginSession> {
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let device = describe(&new.user_agent, new.kind == SessionKind::Cli);
         let label = device.label();
         DB::execute(&mut *tx, sql::ADD_DEVICE_LABEL, args![&label]).await?;
@@ -101,7 +101,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         // instead of deadlocking (Postgres aborted one of them after a second's wait).
         let mut ordered: Vec<&Activity> = batch.iter().collect();
         ordered.sort_by_key(|a| a.session_id);
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let mut moved = Vec::with_capacity(batch.len());
         let mut members: BTreeMap<(Uuid, Uuid), DateTime<Utc>> = BTreeMap::new();
         for a in ordered {
@@ -162,7 +162,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         selection: &SessionSelection,
         end: &SessionEnd,
     ) -> StoreResult<Vec<EndedSession>> {
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let mut ended: Vec<EndedSession> = Vec::new();
         match selection {
             SessionSelection::LiveOfUser {
@@ -295,6 +295,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let args = args![hash, session_id, expires_at];
+        let _turn = self.write_turn().await;
         DB::execute(&mut *self.conn().await?, sql::INSERT_ACCESS_TOKEN, args)
             .await
             .map_err(conflict)?;
@@ -308,7 +309,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         new: &TokenHash,
         retired_until: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         if DB::execute(&mut *tx, sql::SWAP_REFRESH, args![session_id, old, new]).await? != 1 {
             return Ok(false);
         }
