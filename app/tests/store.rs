@@ -11,7 +11,7 @@ use app::domain::search::{Cursor, FilterInput, SessionFilter, SessionSort};
 use app::domain::{EndReason, LoginSessionSettings, Role, SessionKind, SessionView};
 use app::model::{Account, LoginSession, User, UserSort};
 use app::store::events::{Change, Feed};
-use app::store::testing::{fresh_store, on_postgres, TestStore};
+use app::store::testing::{fresh_store, on_postgres, SeedSession, TestStore};
 use app::store::{
     AccountSessionListing, Activity, Liveness, NewAuditEvent, NewSession, NewUser, PasswordHash, SessionEnd,
     SessionMatch, SessionQuery, SessionSelection, StoreError, TokenHash, UserQuery,
@@ -94,6 +94,34 @@ async fn end_one(store: &TestStore, account_id: Uuid, id: Uuid, end: &SessionEnd
         .await
         .unwrap()
         .is_empty()
+}
+
+/// The `i`th of many active browser sessions for the store's bulk path: signed in `i`
+/// seconds after `t0`, each with its own token hash.
+fn seed_session(account_id: Uuid, user_id: Uuid, i: u32) -> SeedSession {
+    let created_at = t0() + Duration::seconds(i64::from(i));
+    let mut hash = [0u8; 32];
+    hash[..4].copy_from_slice(&i.to_be_bytes());
+    SeedSession {
+        session: LoginSession {
+            id: Uuid::new_v4(),
+            account_id,
+            user_id,
+            kind: SessionKind::Browser,
+            created_at,
+            last_active_at: created_at,
+            expires_at: created_at + Duration::days(1),
+            ip: "203.0.113.9".into(),
+            last_ip: "203.0.113.9".into(),
+            user_agent: "Mozilla/5.0".into(),
+            ended_at: None,
+            ended_by: None,
+            end_reason: None,
+            device_name: None,
+            device_kind: None,
+        },
+        token_hash: TokenHash(hash),
+    }
 }
 
 /// Nothing counts as expired: cut-offs far in the past.
@@ -846,7 +874,6 @@ async fn trusted_devices_name_their_person() {
 
 #[tokio::test]
 async fn bulk_paths_write_members_and_sessions_with_history() {
-    use app::store::testing::SeedSession;
     let store = fresh_store().await;
     let (acme, owner) = acme(&store).await;
     let people: Vec<NewUser> = (0..2500).map(|i| person(&format!("bulk{i}@acme.test"))).collect();
@@ -874,31 +901,17 @@ async fn bulk_paths_write_members_and_sessions_with_history() {
 
     let sessions: Vec<SeedSession> = (0..2100u32)
         .map(|i| {
-            let ended = i % 3 == 0;
-            let created_at = t0() + Duration::seconds(i64::from(i));
-            let mut hash = [0u8; 32];
-            hash[..4].copy_from_slice(&i.to_be_bytes());
-            let session = LoginSession {
-                id: Uuid::new_v4(),
-                account_id: acme.id,
-                user_id: if i < 100 { ids[0] } else { ids[(i % 2500) as usize] },
-                kind: SessionKind::Browser,
-                created_at,
-                last_active_at: created_at + Duration::minutes(1),
-                expires_at: created_at + Duration::days(1),
-                ip: "203.0.113.9".into(),
-                last_ip: "203.0.113.10".into(),
-                user_agent: "Mozilla/5.0".into(),
-                ended_at: ended.then(|| created_at + Duration::minutes(2)),
-                ended_by: ended.then_some(owner.id),
-                end_reason: ended.then_some(EndReason::EndedByAdministrator),
-                device_name: None,
-                device_kind: None,
-            };
-            SeedSession {
-                session,
-                token_hash: TokenHash(hash),
+            let user_id = if i < 100 { ids[0] } else { ids[(i % 2500) as usize] };
+            let mut seed = seed_session(acme.id, user_id, i);
+            let s = &mut seed.session;
+            s.last_active_at = s.created_at + Duration::minutes(1);
+            s.last_ip = "203.0.113.10".into();
+            if i % 3 == 0 {
+                s.ended_at = Some(s.created_at + Duration::minutes(2));
+                s.ended_by = Some(owner.id);
+                s.end_reason = Some(EndReason::EndedByAdministrator);
             }
+            seed
         })
         .collect();
     assert_eq!(store.insert_sessions_bulk(&sessions).await.unwrap(), 2100);
@@ -1493,7 +1506,6 @@ async fn a_bulk_end_ends_what_matches_once_and_audits_it() {
 
 #[tokio::test]
 async fn a_bulk_end_of_several_statements_ends_and_audits_every_match_once() {
-    use app::store::testing::SeedSession;
     let store = fresh_store().await;
     let (acme, owner) = acme(&store).await;
     let people: Vec<NewUser> = (0..50).map(|i| person(&format!("leak{i}@acme.test"))).collect();
@@ -1786,39 +1798,12 @@ async fn two_nodes_writing_the_same_activity_at_once_do_not_deadlock() {
 /// sweep ran, against 1.2–1.7 s alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_waits_for_one_batch_of_a_sweep_not_the_whole_sweep() {
-    use app::store::testing::SeedSession;
     use std::sync::{Arc, Mutex};
     use std::time::Instant;
     let store = fresh_store().await;
     let (acme, owner) = acme(&store).await;
     let swept: Vec<SeedSession> = (0..12_000u32)
-        .map(|i| {
-            let created_at = t0() + Duration::seconds(i64::from(i));
-            let mut hash = [0u8; 32];
-            hash[..4].copy_from_slice(&i.to_be_bytes());
-            hash[31] = 1;
-            let session = LoginSession {
-                id: Uuid::new_v4(),
-                account_id: acme.id,
-                user_id: owner.id,
-                kind: SessionKind::Browser,
-                created_at,
-                last_active_at: created_at,
-                expires_at: created_at + Duration::days(1),
-                ip: "203.0.113.9".into(),
-                last_ip: "203.0.113.9".into(),
-                user_agent: "Mozilla/5.0".into(),
-                ended_at: None,
-                ended_by: None,
-                end_reason: None,
-                device_name: None,
-                device_kind: None,
-            };
-            SeedSession {
-                session,
-                token_hash: TokenHash(hash),
-            }
-        })
+        .map(|i| seed_session(acme.id, owner.id, i))
         .collect();
     store.insert_sessions_bulk(&swept).await.unwrap();
     let leaked = store
