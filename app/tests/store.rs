@@ -1517,34 +1517,16 @@ async fn a_bulk_end_of_several_statements_ends_and_audits_every_match_once() {
     // outside the range do not.
     let sessions: Vec<SeedSession> = (0..2100u32)
         .map(|i| {
-            let created_at = t0() + Duration::seconds(i64::from(i));
-            let mut hash = [0u8; 32];
-            hash[..4].copy_from_slice(&i.to_be_bytes());
             let ip = if i < 2000 {
                 format!("198.51.100.{}", i % 200)
             } else {
                 "192.0.2.7".into()
             };
-            SeedSession {
-                session: LoginSession {
-                    id: Uuid::new_v4(),
-                    account_id: acme.id,
-                    user_id: members[(i % 50) as usize],
-                    kind: SessionKind::Browser,
-                    created_at,
-                    last_active_at: created_at + Duration::minutes(1),
-                    expires_at: created_at + Duration::days(1),
-                    ip: ip.clone(),
-                    last_ip: ip,
-                    user_agent: "Mozilla/5.0".into(),
-                    ended_at: None,
-                    ended_by: None,
-                    end_reason: None,
-                    device_name: None,
-                    device_kind: None,
-                },
-                token_hash: TokenHash(hash),
-            }
+            let mut seed = seed_session(acme.id, members[(i % 50) as usize], i);
+            seed.session.last_active_at = seed.session.created_at + Duration::minutes(1);
+            seed.session.ip = ip.clone();
+            seed.session.last_ip = ip;
+            seed
         })
         .collect();
     assert_eq!(store.insert_sessions_bulk(&sessions).await.unwrap(), 2100);
