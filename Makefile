@@ -36,6 +36,7 @@ lint: tools
 	cargo clippy --locked -p app --features testing --all-targets -- -D warnings
 	cargo clippy --locked -p server --features bench --all-targets -- -D warnings
 	cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --locked -p frontend --target wasm32-unknown-unknown --features sign-in -- -D warnings
 
 # Unit tests and integration tests through the real router, on SQLite.
 test-rust:
@@ -71,6 +72,7 @@ check:
 	cargo check -p app --features testing --tests
 	cargo check -p server --tests
 	cargo check -p frontend --target wasm32-unknown-unknown
+	cargo check -p frontend --target wasm32-unknown-unknown --features sign-in
 
 fmt: tools
 	leptosfmt --quiet --config-file leptosfmt.toml app/src frontend/src

@@ -9,31 +9,41 @@ export PATH="$HOME/.cargo/bin:$PATH"
 profile=${WASM_PROFILE:-wasm-release}
 site=${LEPTOS_SITE_ROOT:-target/site}
 name=session-console
-
-echo "==> building the frontend for wasm32 ($profile)"
-cargo build --locked -p frontend --target wasm32-unknown-unknown --profile "$profile"
+sign_in=session-console-sign-in
 
 dir=$profile
 [ "$profile" = dev ] && dir=debug
 rm -rf "$site"
 mkdir -p "$site/pkg"
-wasm-bindgen "target/wasm32-unknown-unknown/$dir/frontend.wasm" \
-  --target web --no-typescript --out-dir "$site/pkg" --out-name "$name"
-if [ "$profile" != dev ]; then
-  tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$site/pkg/${name}_bg.wasm" -o "$site/pkg/${name}_bg.wasm"
-fi
+
+# Two bundles of the frontend crate: the console, and the sign-in page alone (its
+# `sign-in` feature), which is all a first visit needs (docs/performance.md, "First load").
+bundle() { # features, output name
+  echo "==> building the frontend for wasm32 ($profile${1:+, $1})"
+  cargo build --locked -p frontend --target wasm32-unknown-unknown --profile "$profile" ${1:+--features "$1"}
+  wasm-bindgen "target/wasm32-unknown-unknown/$dir/frontend.wasm" \
+    --target web --no-typescript --out-dir "$site/pkg" --out-name "$2"
+  if [ "$profile" != dev ]; then
+    tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$site/pkg/${2}_bg.wasm" -o "$site/pkg/${2}_bg.wasm"
+  fi
+}
+bundle "" "$name"
+bundle sign-in "$sign_in"
 cat style/*.css > "$site/pkg/$name.css"
 
 # Content-addressed names, so browsers may keep them for a year (`immutable`): a new
-# build is new names. The server reads the name from `asset-name`.
+# build is new names, one fingerprint for both bundles. The server reads the console's
+# name from `asset-name` and puts the sign-in page's beside it (`app::shell`).
 if [ "$profile" != dev ]; then
-  hash=$(cat "$site/pkg/${name}_bg.wasm" "$site/pkg/$name.js" "$site/pkg/$name.css" | sha256sum | cut -c1-16)
-  hashed="$name.$hash"
-  mv "$site/pkg/${name}_bg.wasm" "$site/pkg/${hashed}_bg.wasm"
-  mv "$site/pkg/$name.js" "$site/pkg/$hashed.js"
-  mv "$site/pkg/$name.css" "$site/pkg/$hashed.css"
-  printf '%s\n' "$hashed" > "$site/asset-name"
+  hash=$(cd "$site/pkg" && cat "${name}_bg.wasm" "$name.js" "${sign_in}_bg.wasm" "$sign_in.js" "$name.css" \
+    | sha256sum | cut -c1-16)
+  for base in "$name" "$sign_in"; do
+    mv "$site/pkg/${base}_bg.wasm" "$site/pkg/$base.${hash}_bg.wasm"
+    mv "$site/pkg/$base.js" "$site/pkg/$base.$hash.js"
+  done
+  mv "$site/pkg/$name.css" "$site/pkg/$name.$hash.css"
+  printf '%s\n' "$name.$hash" > "$site/asset-name"
 fi
 cp -R public/. "$site/"
 
@@ -43,5 +53,7 @@ for file in "$site"/pkg/*.js "$site"/pkg/*.wasm "$site"/pkg/*.css "$site"/*.svg;
   brotli --quality=11 --keep --force "$file"
   gzip -9 --keep --force "$file"
 done
-wasm=$(ls "$site"/pkg/*.wasm)
-echo "==> site ready in $site: $(stat -c %s "$wasm") bytes of wasm, $(stat -c %s "$wasm.br") brotli, $(stat -c %s "$wasm.gz") gzip"
+echo "==> site ready in $site"
+for wasm in "$site"/pkg/*.wasm; do
+  echo "    $(basename "$wasm"): $(stat -c %s "$wasm") bytes, $(stat -c %s "$wasm.br") brotli, $(stat -c %s "$wasm.gz") gzip"
+done

@@ -18,7 +18,9 @@ pub mod store;
 mod shell;
 
 pub use error::AppError;
-pub use shell::{shell, App};
+pub use shell::{shell, App, SignInApp};
 
 /// The name cargo-leptos and `make` give the wasm bundle and stylesheet under `/pkg`.
 pub const OUTPUT_NAME: &str = "session-console";
+/// The sign-in page's own, smaller bundle (`frontend` built with its `sign-in` feature).
+pub const SIGN_IN_OUTPUT_NAME: &str = "session-console-sign-in";

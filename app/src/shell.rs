@@ -21,7 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The stylesheet's name is the build's fingerprint (see server/src/assets.rs).
                 <link rel="stylesheet" id="leptos" href=format!("/pkg/{}.css", options.output_name) />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options=entry(options) />
                 <MetaTags />
             </head>
             <body>
@@ -31,13 +31,32 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The scripts a page loads: the sign-in page's own small bundle on `/signin`, the
+/// console's everywhere else. The two builds share one fingerprint (`make site`).
+fn entry(options: LeptosOptions) -> LeptosOptions {
+    #[cfg(feature = "ssr")]
+    if use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path() == "/signin") {
+        let mut options = options;
+        options.output_name = options
+            .output_name
+            .replacen(crate::OUTPUT_NAME, crate::SIGN_IN_OUTPUT_NAME, 1)
+            .into();
+        return options;
+    }
+    options
+}
+
+fn title(text: String) -> String {
+    format!("{text} | Session Console")
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     mark_hydrated();
 
     view! {
-        <Title formatter=|text: String| format!("{text} | Session Console") />
+        <Title formatter=title />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/signin") view=SignInPage />
@@ -55,6 +74,30 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("iam/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("iam/users/:id") view=UserDetailsPage ssr=SsrMode::Async />
                 </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// What the sign-in page's bundle hydrates (`frontend`'s `sign-in` feature): the router
+/// with that one route, rendered as [`App`] renders it, so that a first visit downloads
+/// the sign-in page's code and not the whole console's (docs/performance.md, "First
+/// load"). Every other page is the server's: the redirect after signing in is a full
+/// page load, which brings the console's bundle.
+#[component]
+pub fn SignInApp() -> impl IntoView {
+    // Set before the router sets its own (the first hook set is the one kept).
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        let _ = window().location().set_href(location);
+    });
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Title formatter=title />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/signin") view=SignInPage />
             </Routes>
         </Router>
     }

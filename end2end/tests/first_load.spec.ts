@@ -1,13 +1,14 @@
 import { expect } from "@playwright/test";
-import { test } from "./support";
+import { createAccount, test, uniqueName } from "./support";
 
-/** What the first visit may transfer (wasm + JavaScript + CSS, compressed) and how soon
- * the sign-in page must hydrate at 4× CPU throttling. Hydration meets its goal (1 s).
- * The bytes do not: the goal is 300 KB and the bundle is about 419 KB with brotli, most
- * of it Leptos's rendering and reactive code and the server functions' JSON (see
- * docs/performance.md, "First load"). The budget here stops it from growing unnoticed,
- * and fails if the build loses `erase_components` (557 KB without it). */
-const FIRST_VISIT_BUDGET = 450_000;
+/** The goals (issue 17): a first visit to the sign-in page transfers at most 300 KB of
+ * wasm, JavaScript and CSS, compressed; a repeat visit none; the page is hydrated within
+ * 1 s of navigation at 4× CPU throttling. The sign-in page has its own bundle (about
+ * 198 KB); the console's (about 419 KB) comes with the first console page after signing
+ * in, and must hydrate as fast. Its budget fails the build if it loses
+ * `erase_components` (557 KB without it). See docs/performance.md, "First load". */
+const FIRST_VISIT_BUDGET = 300_000;
+const CONSOLE_BUDGET = 450_000;
 const HYDRATION_BUDGET_MS = 1_000;
 
 /** Bytes that came over the network for the front end (wasm, JavaScript, CSS), from
@@ -31,7 +32,16 @@ async function frontEndBytes(page: import("@playwright/test").Page) {
   return [...byPath.values()];
 }
 
-test("the first visit downloads the compressed front end once, a repeat visit none of it, and the page hydrates quickly at 4× slower CPU", async ({ browser }, testInfo) => {
+/** When the page hydrated, in ms since its navigation started (set by the init script). */
+async function hydratedAt(page: import("@playwright/test").Page) {
+  await expect(page.locator("body[data-hydrated=true]")).toBeAttached();
+  return page.evaluate(() => (window as unknown as { hydratedAt: number }).hydratedAt);
+}
+
+const sum = (files: { transferred: number }[]) => files.reduce((total, r) => total + r.transferred, 0);
+
+test("the first visit downloads the sign-in page's compressed bundle once, a repeat visit nothing, and each page hydrates quickly at 4× slower CPU", async ({ browser }, testInfo) => {
+  const acme = createAccount(uniqueName("Load"));
   const context = await browser.newContext();
   // When hydration finished, as the page's own clock tells it (ms since navigation).
   await context.addInitScript(() => {
@@ -47,31 +57,51 @@ test("the first visit downloads the compressed front end once, a repeat visit no
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
 
   await page.goto("/signin");
-  await expect(page.locator("body[data-hydrated=true]")).toBeAttached();
-  const hydratedAt = await page.evaluate(() => (window as unknown as { hydratedAt: number }).hydratedAt);
+  const signInHydrated = await hydratedAt(page);
   const first = await frontEndBytes(page);
-  const firstBytes = first.reduce((sum, r) => sum + r.transferred, 0);
+  const firstBytes = sum(first);
   expect(first.map((r) => r.path).sort()).toEqual([
+    expect.stringMatching(/^\/pkg\/session-console-sign-in\.[0-9a-f]{16}\.js$/),
+    expect.stringMatching(/^\/pkg\/session-console-sign-in\.[0-9a-f]{16}_bg\.wasm$/),
     expect.stringMatching(/^\/pkg\/session-console\.[0-9a-f]{16}\.css$/),
-    expect.stringMatching(/^\/pkg\/session-console\.[0-9a-f]{16}\.js$/),
-    expect.stringMatching(/^\/pkg\/session-console\.[0-9a-f]{16}_bg\.wasm$/),
   ]);
   // Every file came compressed: far fewer bytes on the wire than in it.
   for (const r of first) expect(r.transferred, r.path).toBeLessThan(r.body / 2);
 
   await page.goto("/signin");
-  await expect(page.locator("body[data-hydrated=true]")).toBeAttached();
+  await hydratedAt(page);
   const repeat = await frontEndBytes(page);
-  const repeatBytes = repeat.reduce((sum, r) => sum + r.transferred, 0);
   expect(repeat).toHaveLength(3);
-  expect(repeatBytes, "a repeat visit is served from the browser's cache").toBe(0);
+  expect(sum(repeat), "a repeat visit is served from the browser's cache").toBe(0);
 
+  // Signing in is a full page load, which brings the console's bundle (the stylesheet
+  // is the one the sign-in page used, from the cache).
+  await page.getByLabel("Email").fill(acme.owner.email);
+  await page.getByLabel("Password", { exact: true }).fill(acme.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  const consoleHydrated = await hydratedAt(page);
+  await expect(page.getByRole("button", { name: /Avatar menu/ })).toBeVisible();
+  const consoleFiles = await frontEndBytes(page);
+  expect(consoleFiles.map((r) => r.path).sort()).toEqual([
+    expect.stringMatching(/^\/pkg\/session-console\.[0-9a-f]{16}\.css$/),
+    expect.stringMatching(/^\/pkg\/session-console\.[0-9a-f]{16}\.js$/),
+    expect.stringMatching(/^\/pkg\/session-console\.[0-9a-f]{16}_bg\.wasm$/),
+  ]);
+  const consoleBytes = sum(consoleFiles);
+
+  const list = (files: typeof first) => files.map((r) => `${r.path.split(".").pop()} ${r.transferred}`).join(", ");
   testInfo.annotations.push({
     type: "first load",
-    description: `first visit ${firstBytes} bytes (${first.map((r) => `${r.path.split(".").pop()} ${r.transferred}`).join(", ")}), repeat visit ${repeatBytes} bytes, hydrated ${hydratedAt.toFixed(0)} ms after navigation at 4× CPU throttling`,
+    description:
+      `first visit ${firstBytes} bytes (${list(first)}), repeat visit ${sum(repeat)} bytes, ` +
+      `hydrated ${signInHydrated.toFixed(0)} ms after navigation; console after signing in ${consoleBytes} bytes ` +
+      `(${list(consoleFiles)}), hydrated ${consoleHydrated.toFixed(0)} ms after navigation; 4× CPU throttling`,
   });
   console.log(`first load: ${testInfo.annotations.at(-1)?.description}`);
   expect(firstBytes).toBeLessThan(FIRST_VISIT_BUDGET);
-  expect(hydratedAt).toBeLessThan(HYDRATION_BUDGET_MS);
+  expect(signInHydrated).toBeLessThan(HYDRATION_BUDGET_MS);
+  expect(consoleBytes).toBeLessThan(CONSOLE_BUDGET);
+  expect(consoleHydrated).toBeLessThan(HYDRATION_BUDGET_MS);
   await context.close();
 });

@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { expectNoA11yViolations, hydrated, test } from "./support";
+import { adminCli, createAccount, expectNoA11yViolations, hydrated, test, uniqueName } from "./support";
 
 test("the server renders the sign-in page before any script runs", async ({ request }) => {
   const response = await request.get("/signin");
@@ -45,4 +45,25 @@ test("pages are served with a strict, nonce-based Content-Security-Policy", asyn
   expect(headers["referrer-policy"]).toBe("no-referrer");
   // The page still hydrates under the policy (the suite fails on any CSP refusal).
   await hydrated(page);
+});
+
+test("a person in two accounts chooses one after the password and lands in its console", async ({ page }) => {
+  const first = createAccount(uniqueName("First"));
+  const second = createAccount(uniqueName("Second"));
+  adminCli(["add-user", "--account", second.name, "--email", first.member.email, "--name", first.member.name, "--role", "administrator"]);
+  await page.goto("/signin");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(first.member.email);
+  await page.getByLabel("Password", { exact: true }).fill(first.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // The sign-in page's own bundle asks which account; choosing one loads the console.
+  const account = page.getByRole("combobox", { name: "Account" });
+  await expect(account).toBeVisible();
+  await expectNoA11yViolations(page);
+  await account.selectOption({ label: `${second.name} (Administrator)` });
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
+  await page.getByRole("button", { name: "Manage" }).click();
+  await expect(page.getByRole("menuitem", { name: "Access (IAM)" })).toBeVisible();
 });

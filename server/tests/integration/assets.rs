@@ -7,14 +7,15 @@ use axum::body::Body;
 use axum::http::Request;
 
 const NAME: &str = "session-console.0123456789abcdef";
+const SIGN_IN: &str = "session-console-sign-in.0123456789abcdef";
 
 #[tokio::test]
 async fn fingerprinted_assets_are_precompressed_and_kept_a_year() {
     let (app, _site) = fresh_site_app(Some(NAME)).await;
     let page = app.get("/signin").await;
     let html = crate::support::body_text(page).await;
-    assert!(html.contains(&format!("/pkg/{NAME}.js")), "{html}");
-    assert!(html.contains(&format!("/pkg/{NAME}_bg.wasm")), "{html}");
+    assert!(html.contains(&format!("/pkg/{SIGN_IN}.js")), "{html}");
+    assert!(html.contains(&format!("/pkg/{SIGN_IN}_bg.wasm")), "{html}");
     assert!(html.contains(&format!("/pkg/{NAME}.css")), "{html}");
 
     let get = |path: String, encoding: Option<&'static str>| {
@@ -33,6 +34,12 @@ async fn fingerprinted_assets_are_precompressed_and_kept_a_year() {
         "public, max-age=31536000, immutable"
     );
     assert_eq!(crate::support::body_bytes(br).await, b"wasm, brotli");
+    let sign_in = get(format!("/pkg/{SIGN_IN}_bg.wasm"), Some("br")).await;
+    assert_eq!(sign_in.headers()["content-encoding"], "br");
+    assert_eq!(
+        sign_in.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     let gz = get(format!("/pkg/{NAME}.js"), Some("gzip")).await;
     assert_eq!(gz.headers()["content-encoding"], "gzip");
     let plain = get(format!("/pkg/{NAME}.css"), None).await;

@@ -11,8 +11,29 @@ async fn sign_in_page_is_server_rendered() {
     assert!(html.contains("<h1 id=\"sign-in-title\">Sign in</h1>"), "{html}");
     assert!(html.contains("name=\"email\""));
     assert!(html.contains("type=\"password\""));
-    // The hydration script names the bundle make builds.
+    // The page loads the sign-in page's own bundle and the console's stylesheet.
+    assert!(html.contains("/pkg/session-console-sign-in.js"), "{html}");
+    assert!(html.contains("/pkg/session-console-sign-in_bg.wasm"), "{html}");
+    assert!(!html.contains("/pkg/session-console.js"), "{html}");
+    assert!(html.contains("/pkg/session-console.css"), "{html}");
+}
+
+#[tokio::test]
+async fn console_pages_load_the_console_bundle() {
+    let app = test_app().await;
+    crate::support::seed(&app, "Acme").await;
+    let cookie = app.sign_in("member@acme.test").await;
+    let request = http::Request::get("/profile")
+        .header("accept", "text/html")
+        .header("cookie", &cookie)
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = app.send(request).await;
+    assert_eq!(response.status(), 200);
+    let html = body_text(response).await;
     assert!(html.contains("/pkg/session-console.js"), "{html}");
+    assert!(html.contains("/pkg/session-console_bg.wasm"), "{html}");
+    assert!(!html.contains("sign-in."), "{html}");
 }
 
 #[tokio::test]

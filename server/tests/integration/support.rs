@@ -407,14 +407,17 @@ pub async fn fresh_site_app(name: Option<&str>) -> (TestApp, Site) {
     let root = std::env::temp_dir().join(format!("sc-site-{}", uuid::Uuid::new_v4().simple()));
     let pkg = root.join("pkg");
     std::fs::create_dir_all(&pkg).expect("site folder");
-    let base = name.unwrap_or("session-console");
+    let base = name.unwrap_or(app::OUTPUT_NAME);
     if let Some(name) = name {
         std::fs::write(root.join("asset-name"), format!("{name}\n")).expect("asset-name");
     }
+    let sign_in = base.replacen(app::OUTPUT_NAME, app::SIGN_IN_OUTPUT_NAME, 1);
     for (file, body) in [
         (format!("{base}_bg.wasm"), "wasm"),
         (format!("{base}.js"), "js"),
         (format!("{base}.css"), "body { color: black }"),
+        (format!("{sign_in}_bg.wasm"), "wasm"),
+        (format!("{sign_in}.js"), "js"),
     ] {
         std::fs::write(pkg.join(&file), body).expect("asset");
         std::fs::write(pkg.join(format!("{file}.br")), format!("{body}, brotli")).expect("brotli copy");
