@@ -1,6 +1,6 @@
 //! The sweep: records sessions that expired without a request noticing, deletes
 //! sessions ended and audit events recorded longer ago than their retention periods,
-//! and refreshes the planner's statistics.
+//! refreshes the planner's statistics, and (on Postgres) vacuums the sessions.
 
 use super::end::{end_sessions, Selection};
 use super::liveness;
@@ -75,5 +75,13 @@ pub async fn sweep(state: &AppState, retention: Retention, max_ends: u64) -> Res
     }
     // The account-wide search's plans follow the data's shape as it grows.
     state.store.refresh_statistics().await?;
+    // Its counts read indexes alone only where the table's pages are marked visible to
+    // all, which every end and activity write undoes on Postgres until a vacuum: a count
+    // of 100 000 sessions took 47 ms after 10 000 ends, 27 ms once vacuumed. Not being
+    // allowed to vacuum (a database user that does not own the table) slows the counts
+    // until autovacuum comes by, and ends nothing: the sweep goes on.
+    if let Err(e) = state.store.tidy_sessions().await {
+        tracing::warn!(error = %e, "could not vacuum the sessions table; searches count more slowly until autovacuum does");
+    }
     Ok(recorded + purged)
 }

@@ -165,6 +165,11 @@ pub trait Dialect: Database {
     /// after batch without pausing (the sweep) could keep it waiting for seconds. Writers
     /// in this process take turns instead, first come first served (`SqlStore::write_turn`).
     const ONE_WRITER: bool = false;
+    /// Run by the sweep once it has ended and purged: on Postgres a vacuum of the sessions,
+    /// which marks the pages that ends and activity rewrote as visible to all again, so
+    /// the account-wide search keeps counting from its indexes alone (SQLite's indexes
+    /// carry no such mark). `SKIP_LOCKED`: a node whose neighbour is vacuuming moves on.
+    const TIDY_SESSIONS: Option<&'static str> = None;
     /// Sends a notification with the writing transaction (`$1` channel, `$2` payload);
     /// `None` where one process owns the database and publishes in memory.
     const NOTIFY: Option<&'static str> = None;

@@ -46,6 +46,10 @@ pub trait Store: AccountStore + SessionStore + AuditStore {
 
     /// Brings the query planner's statistics up to date with the data (the sweep runs it).
     async fn refresh_statistics(&self) -> StoreResult<()>;
+
+    /// After the sweep's ends and purges: keeps the account-wide search's counts reading
+    /// indexes alone (a vacuum on Postgres; nothing to do on SQLite).
+    async fn tidy_sessions(&self) -> StoreResult<()>;
 }
 
 /// The audit log: append-only; only the retention sweep deletes.

@@ -122,6 +122,7 @@ impl Dialect for Postgres {
     // Autovacuum keeps Postgres's statistics current.
     const REFRESH_STATISTICS: Option<(&'static str, &'static str)> = None;
     const NOTIFY: Option<&'static str> = Some("SELECT pg_notify($1, $2)");
+    const TIDY_SESSIONS: Option<&'static str> = Some("VACUUM (SKIP_LOCKED) login_sessions");
 
     fn migrate(pool: &Pool<Self>) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move { Ok(MIGRATOR.run(pool).await?) })

@@ -56,6 +56,10 @@ pub trait TestingStore: Store {
     async fn execute_raw(&self, statement: &str) -> StoreResult<u64>;
     /// Applies the migrations found in `dir` (e.g. only the older ones, to test an upgrade).
     async fn migrate_from(&self, dir: &std::path::Path) -> StoreResult<()>;
+    /// Postgres: how many table rows an index-only count of the account's sessions reads
+    /// besides its index (the plan's "Heap Fetches"). `None` on SQLite, whose indexes
+    /// need no such reads.
+    async fn heap_fetches_counting(&self, account_id: Uuid) -> StoreResult<Option<u64>>;
     /// The database's plan for ending the listed sessions (`EXPLAIN QUERY PLAN` on
     /// SQLite, `EXPLAIN` on Postgres), one line per step, on one connection after
     /// running `statistics` there (to plan as with a large database's statistics).
@@ -229,6 +233,36 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
 
     async fn migrate_from(&self, dir: &std::path::Path) -> StoreResult<()> {
         DB::migrate_from(&self.pool, dir).await
+    }
+
+    async fn heap_fetches_counting(&self, account_id: Uuid) -> StoreResult<Option<u64>> {
+        if DB::BACKEND != "postgres" {
+            return Ok(None);
+        }
+        let mut conn = self.pool.acquire().await?;
+        // A test's few rows would be read straight from the table; the search reads indexes.
+        DB::execute_raw(&mut conn, "SET enable_seqscan = off; SET enable_bitmapscan = off").await?;
+        let plan: Result<Vec<PlanLine>, _> = DB::fetch_all(
+            &mut conn,
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) \
+             SELECT count(*) FROM login_sessions WHERE account_id = $1",
+            args![account_id],
+        )
+        .await;
+        DB::execute_raw(&mut conn, "RESET enable_seqscan; RESET enable_bitmapscan").await?;
+        let plan = plan?;
+        if !plan.iter().any(|line| line.0.contains("Index Only Scan")) {
+            let plan: Vec<&str> = plan.iter().map(|line| line.0.as_str()).collect();
+            return Err(conflict(sqlx::Error::Protocol(format!(
+                "not an index-only count: {plan:?}"
+            ))));
+        }
+        let fetched = plan
+            .iter()
+            .filter_map(|line| line.0.trim().strip_prefix("Heap Fetches: "))
+            .map(|n| n.parse::<u64>().unwrap_or(u64::MAX))
+            .sum();
+        Ok(Some(fetched))
     }
 
     async fn plan_of_ending(

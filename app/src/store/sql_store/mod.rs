@@ -315,6 +315,14 @@ impl<DB: Dialect> Store for SqlStore<DB> {
         Ok(())
     }
 
+    async fn tidy_sessions(&self) -> StoreResult<()> {
+        if let Some(vacuum) = DB::TIDY_SESSIONS {
+            // Outside any transaction, as VACUUM must be.
+            DB::execute_raw(&mut *self.conn().await?, vacuum).await?;
+        }
+        Ok(())
+    }
+
     /// A read like any other: a pooled connection that broke since its last use (the
     /// session check no longer goes through this pool on Postgres, so nothing else may
     /// have found out yet) is replaced rather than reported as the database being down.
