@@ -168,8 +168,8 @@ pub trait Dialect: Database {
     /// Run by the sweep once it has ended and purged: on Postgres a vacuum of the sessions,
     /// which marks the pages that ends and activity rewrote as visible to all again, so
     /// the account-wide search keeps counting from its indexes alone (SQLite's indexes
-    /// carry no such mark). `SKIP_LOCKED`: a node whose neighbour is vacuuming moves on.
-    const TIDY_SESSIONS: Option<&'static str> = None;
+    /// carry no such mark). Statements run in order on one connection.
+    const TIDY_SESSIONS: &'static [&'static str] = &[];
     /// Sends a notification with the writing transaction (`$1` channel, `$2` payload);
     /// `None` where one process owns the database and publishes in memory.
     const NOTIFY: Option<&'static str> = None;

@@ -316,9 +316,13 @@ impl<DB: Dialect> Store for SqlStore<DB> {
     }
 
     async fn tidy_sessions(&self) -> StoreResult<()> {
-        if let Some(vacuum) = DB::TIDY_SESSIONS {
-            // Outside any transaction, as VACUUM must be.
-            DB::execute_raw(&mut *self.conn().await?, vacuum).await?;
+        if DB::TIDY_SESSIONS.is_empty() {
+            return Ok(());
+        }
+        // One statement at a time, outside any transaction, as VACUUM must be.
+        let mut conn = self.conn().await?;
+        for statement in DB::TIDY_SESSIONS {
+            DB::execute_raw(&mut conn, statement).await?;
         }
         Ok(())
     }
