@@ -168,7 +168,7 @@ pub trait Dialect: Database {
     /// Run by the sweep once it has ended and purged: on Postgres a vacuum of the sessions,
     /// which marks the pages that ends and activity rewrote as visible to all again, so
     /// the account-wide search keeps counting from its indexes alone (SQLite's indexes
-    /// carry no such mark). Statements run in order on one connection.
+    /// carry no such mark). Run in order on a connection of their own.
     const TIDY_SESSIONS: &'static [&'static str] = &[];
     /// Sends a notification with the writing transaction (`$1` channel, `$2` payload);
     /// `None` where one process owns the database and publishes in memory.

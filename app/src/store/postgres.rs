@@ -131,8 +131,6 @@ impl Dialect for Postgres {
         "SET vacuum_cost_delay = '2ms'",
         "SET vacuum_cost_limit = 1000",
         "VACUUM (SKIP_LOCKED) login_sessions",
-        "RESET vacuum_cost_limit",
-        "RESET vacuum_cost_delay",
     ];
 
     fn migrate(pool: &Pool<Self>) -> BoxFuture<'_, StoreResult<()>> {

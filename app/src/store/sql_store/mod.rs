@@ -319,12 +319,27 @@ impl<DB: Dialect> Store for SqlStore<DB> {
         if DB::TIDY_SESSIONS.is_empty() {
             return Ok(());
         }
-        // One statement at a time, outside any transaction, as VACUUM must be.
-        let mut conn = self.conn().await?;
+        // A connection of its own, whose pacing settings no request inherits, and which
+        // does not report the paced vacuum as a slow statement every sweep. One statement
+        // at a time, outside any transaction, as VACUUM must be.
+        let options = self
+            .pool
+            .connect_options()
+            .as_ref()
+            .clone()
+            .disable_statement_logging();
+        let mut conn = tokio::time::timeout(super::acquire_timeout(), options.connect())
+            .await
+            .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolTimedOut))??;
+        let mut outcome = Ok(());
         for statement in DB::TIDY_SESSIONS {
-            DB::execute_raw(&mut conn, statement).await?;
+            if let Err(e) = DB::execute_raw(&mut conn, statement).await {
+                outcome = Err(e.into());
+                break;
+            }
         }
-        Ok(())
+        let _ = sqlx::Connection::close(conn).await;
+        outcome
     }
 
     /// A read like any other: a pooled connection that broke since its last use (the
