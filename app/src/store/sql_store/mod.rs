@@ -331,13 +331,13 @@ impl<DB: Dialect> Store for SqlStore<DB> {
         let mut conn = tokio::time::timeout(super::acquire_timeout(), options.connect())
             .await
             .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolTimedOut))??;
-        let mut outcome = Ok(());
-        for statement in DB::TIDY_SESSIONS {
-            if let Err(e) = DB::execute_raw(&mut conn, statement).await {
-                outcome = Err(e.into());
-                break;
+        let outcome: StoreResult<()> = async {
+            for statement in DB::TIDY_SESSIONS {
+                DB::execute_raw(&mut conn, statement).await?;
             }
+            Ok(())
         }
+        .await;
         let _ = sqlx::Connection::close(conn).await;
         outcome
     }
