@@ -1,9 +1,9 @@
 //! The audit events the store appends, and the query of the log a person reads.
 
-use super::SessionEnd;
+use super::{EndedSession, SessionEnd};
 use crate::domain::audit::{AuditAction, AuditFilter, SignInFailure};
 use crate::domain::search::Cursor;
-use crate::domain::{LoginSessionSettings, Role};
+use crate::domain::{LoginSessionSettings, Role, SessionKind};
 use crate::model::{LoginSession, Origin};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -32,17 +32,23 @@ pub struct NewAuditEvent {
 
 impl NewAuditEvent {
     /// The event written with each ended session: a sign-out, or any other end.
-    pub fn session_ended(session: &LoginSession, end: &SessionEnd) -> Self {
+    pub fn session_ended(
+        account_id: Uuid,
+        session: &EndedSession,
+        kind: SessionKind,
+        last_ip: &str,
+        end: &SessionEnd,
+    ) -> Self {
         let mut details = serde_json::json!({
             "reason": end.reason.as_str(),
-            "kind": session.kind.as_str(),
-            "ip": session.last_ip,
+            "kind": kind.as_str(),
+            "ip": last_ip,
         });
         if let (Some(note), Some(details)) = (&end.note, details.as_object_mut()) {
             details.insert("note".into(), note.clone().into());
         }
         NewAuditEvent {
-            account_id: session.account_id,
+            account_id,
             actor_user_id: end.by,
             action: AuditAction::of_end(end.reason),
             target_user_id: Some(session.user_id),

@@ -155,6 +155,11 @@ pub trait Dialect: Database {
     /// undoing the rows before it, which the enclosing transaction's rollback does
     /// anyway. With the deferred `ended_by` key it saves a bulk end a third of its writes.
     const UPDATE_MANY: &'static str = "UPDATE";
+    /// The column a bulk end picks its sessions' rows by. SQLite visits the rows of an
+    /// `IN` list in the key's order: by the random session id, each row and each of its
+    /// index entries is a page away from the last; by `rowid`, the table's own order,
+    /// neighbouring rows share their pages.
+    const ROW_KEY: &'static str = "id";
     /// Whether lists of many rows come back as one JSON array in one row. sqlx hands a
     /// SQLite row from its database thread to the async side one at a time, each with
     /// a thread wake-up: most of what a 100-session list cost (2.3 ms of CPU against

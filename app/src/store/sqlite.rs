@@ -105,6 +105,7 @@ impl Dialect for Sqlite {
     const PACKED_LISTS: bool = true;
     const ONE_WRITER: bool = true;
     const UPDATE_MANY: &'static str = "UPDATE OR FAIL";
+    const ROW_KEY: &'static str = "rowid";
 
     // Without it, a search by person walks the whole account newest first, looking for
     // a few people's sessions among a million.

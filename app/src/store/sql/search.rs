@@ -213,16 +213,26 @@ pub fn end_matching<DB: Dialect>(
     limit: usize,
 ) -> (String, Args) {
     let mut args = args![end.at, end.by, end.reason];
-    let found = branches::<DB>(account_id, m, "s.id", "", false, |_| String::new(), &mut args);
+    let key = DB::ROW_KEY;
+    let found = branches::<DB>(
+        account_id,
+        m,
+        &format!("s.{key} AS k"),
+        "",
+        false,
+        |_| String::new(),
+        &mut args,
+    );
     let limit = bind(&mut args, limit as i64);
     let sql = format!(
         concat!(
             "{} login_sessions SET ended_at = $1, ended_by = $2, end_reason = $3 \
-             WHERE ended_at IS NULL AND id IN (SELECT id FROM ({}) found LIMIT {}) \
+             WHERE ended_at IS NULL AND {} IN (SELECT k FROM ({}) found LIMIT {}) \
              RETURNING ",
             session_columns!()
         ),
         DB::UPDATE_MANY,
+        key,
         found,
         limit
     );

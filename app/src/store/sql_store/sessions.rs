@@ -21,23 +21,48 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// Writes an audit event for each of `rows` (sessions `end` just ended), a multi-row
-/// statement at a time, and notes them in `ended`.
+/// What an ended session's audit event needs, kept while an end's statements run.
+struct Ended {
+    account_id: Uuid,
+    session: EndedSession,
+    kind: SessionKind,
+    last_ip: String,
+}
+
+impl From<LoginSession> for Ended {
+    fn from(s: LoginSession) -> Self {
+        Ended {
+            account_id: s.account_id,
+            session: EndedSession::from(&s),
+            kind: s.kind,
+            last_ip: s.last_ip,
+        }
+    }
+}
+
+fn ended_rows(rows: Vec<LoginSession>) -> impl Iterator<Item = Ended> {
+    rows.into_iter().map(Ended::from)
+}
+
+/// Writes an audit event for each session `end` ended, a multi-row statement at a time,
+/// and returns them. The events go in in the order of the person they are about: the
+/// log's index by person then takes each new entry next to the one before, instead of
+/// on a page of its own (on SQLite, with a bulk end's thousands of sessions, 0.4 s of
+/// random page writes).
 async fn record_ended<DB: Dialect>(
     tx: &mut Tx<DB>,
-    rows: &[LoginSession],
+    mut rows: Vec<Ended>,
     end: &SessionEnd,
-    ended: &mut Vec<EndedSession>,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<EndedSession>> {
+    rows.sort_unstable_by_key(|r| r.session.user_id);
     for chunk in rows.chunks(BULK_ROWS) {
         let events: Vec<_> = chunk
             .iter()
-            .map(|s| NewAuditEvent::session_ended(s, end))
+            .map(|r| NewAuditEvent::session_ended(r.account_id, &r.session, r.kind, &r.last_ip, end))
             .collect();
         insert_audits(tx, &events).await?;
     }
-    ended.extend(rows.iter().map(EndedSession::from));
-    Ok(())
+    Ok(rows.into_iter().map(|r| r.session).collect())
 }
 
 /// Rows that came back as one JSON array (`Dialect::PACKED_LISTS`).
@@ -163,7 +188,8 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         end: &SessionEnd,
     ) -> StoreResult<Vec<EndedSession>> {
         let (_turn, mut tx) = self.begin_write().await?;
-        let mut ended: Vec<EndedSession> = Vec::new();
+        let mut rows: Vec<Ended> = Vec::new();
+        let mut bulk = None;
         match selection {
             SessionSelection::LiveOfUser {
                 user_id,
@@ -180,8 +206,9 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                     live.created_before,
                     *except,
                 ];
-                let rows = DB::fetch_all(&mut *tx, sql::END_LIVE_OF_USER, args).await?;
-                record_ended(&mut tx, &rows, end, &mut ended).await?;
+                rows.extend(ended_rows(
+                    DB::fetch_all(&mut *tx, sql::END_LIVE_OF_USER, args).await?,
+                ));
             }
             SessionSelection::ExpiredByChange { old, new, reason } => {
                 let mut args = args![end.at, end.by, end.reason, old.idle_before, old.created_before];
@@ -192,32 +219,35 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                     args.extend(args![new.idle_before, account_id, new.created_before]);
                     sql::END_PAST_NEW_INACTIVITY
                 };
-                let rows = DB::fetch_all(&mut *tx, sql, args).await?;
-                record_ended(&mut tx, &rows, end, &mut ended).await?;
+                rows.extend(ended_rows(DB::fetch_all(&mut *tx, sql, args).await?));
             }
             SessionSelection::Matching { matching, summary } => {
-                // A statement's worth at a time, each written to the log before the
-                // next: a bulk end of thousands holds one chunk's rows at once, not all
-                // of them. The first statement writes, so SQLite's transaction holds the
+                // A statement's worth at a time: a bulk end of thousands decodes one
+                // chunk's full rows at once, and keeps of each only what its audit event
+                // needs. The first statement writes, so SQLite's transaction holds the
                 // write lock from its start and what matches cannot change between chunks.
                 loop {
                     let (sql, args) = sql::end_matching::<DB>(account_id, matching, end, BULK_ROWS);
-                    let rows = DB::fetch_all(&mut *tx, &sql, args).await?;
-                    record_ended(&mut tx, &rows, end, &mut ended).await?;
-                    if rows.len() < BULK_ROWS {
+                    let chunk: Vec<LoginSession> = DB::fetch_all(&mut *tx, &sql, args).await?;
+                    let last = chunk.len() < BULK_ROWS;
+                    rows.extend(ended_rows(chunk));
+                    if last {
                         break;
                     }
                 }
-                let bulk = NewAuditEvent::bulk_end(account_id, end, summary, ended.len());
-                insert_audits(&mut tx, &[bulk]).await?;
+                bulk = Some(summary);
             }
             SessionSelection::Ids { ids, user_id } => {
                 for chunk in ids.chunks(BULK_ROWS) {
                     let (sql, args) = sql::end_by_ids::<DB>(account_id, chunk, *user_id, end);
-                    let rows = DB::fetch_all(&mut *tx, &sql, args).await?;
-                    record_ended(&mut tx, &rows, end, &mut ended).await?;
+                    rows.extend(ended_rows(DB::fetch_all(&mut *tx, &sql, args).await?));
                 }
             }
+        }
+        let ended = record_ended(&mut tx, rows, end).await?;
+        if let Some(summary) = bulk {
+            let bulk = NewAuditEvent::bulk_end(account_id, end, summary, ended.len());
+            insert_audits(&mut tx, &[bulk]).await?;
         }
         let events: Vec<_> = ended
             .iter()
