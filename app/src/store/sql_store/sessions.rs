@@ -21,9 +21,9 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// What an ended session's audit event needs, kept while an end's statements run.
+/// What an ended session's audit event needs, kept while an end's statements run (the
+/// account is the end's own: every statement is limited to it).
 struct Ended {
-    account_id: Uuid,
     session: EndedSession,
     kind: SessionKind,
     last_ip: String,
@@ -32,7 +32,6 @@ struct Ended {
 impl From<LoginSession> for Ended {
     fn from(s: LoginSession) -> Self {
         Ended {
-            account_id: s.account_id,
             session: EndedSession::from(&s),
             kind: s.kind,
             last_ip: s.last_ip,
@@ -51,6 +50,7 @@ fn ended_rows(rows: Vec<LoginSession>) -> impl Iterator<Item = Ended> {
 /// events took to insert on SQLite (docs/performance.md, "The bulk end's time").
 async fn record_ended<DB: Dialect>(
     tx: &mut Tx<DB>,
+    account_id: Uuid,
     mut rows: Vec<Ended>,
     end: &SessionEnd,
 ) -> StoreResult<Vec<EndedSession>> {
@@ -58,7 +58,7 @@ async fn record_ended<DB: Dialect>(
     for chunk in rows.chunks(BULK_ROWS) {
         let events: Vec<_> = chunk
             .iter()
-            .map(|r| NewAuditEvent::session_ended(r.account_id, &r.session, r.kind, &r.last_ip, end))
+            .map(|r| NewAuditEvent::session_ended(account_id, &r.session, r.kind, &r.last_ip, end))
             .collect();
         insert_audits(tx, &events).await?;
     }
@@ -244,7 +244,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                 }
             }
         }
-        let ended = record_ended(&mut tx, rows, end).await?;
+        let ended = record_ended(&mut tx, account_id, rows, end).await?;
         if let Some(summary) = bulk {
             let bulk = NewAuditEvent::bulk_end(account_id, end, summary, ended.len());
             insert_audits(&mut tx, &[bulk]).await?;
