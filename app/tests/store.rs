@@ -1728,6 +1728,43 @@ async fn ending_listed_sessions_looks_them_up_by_id() {
     }
 }
 
+/// On Postgres the coalesced check keeps one generic plan per lookup connection, made for
+/// the ten rows Postgres guesses an array holds. Joined directly, a token table that
+/// looked small next to them (the bench's 1 000 access tokens) was read whole and hashed
+/// for every batch. Each token must be found by its key, however few there are.
+#[tokio::test]
+async fn access_tokens_are_checked_by_their_key_however_few() {
+    let store = fresh_store().await;
+    // SQLite's check looks one token up by its key: no batch, no kept plan.
+    if store.plan_of_access_check().await.unwrap().is_none() {
+        return;
+    }
+    let (acme, owner) = acme(&store).await;
+    let cli = store
+        .create_session(&session_for(acme.id, owner.id, t0(), 1))
+        .await
+        .unwrap();
+    store
+        .execute_raw(&format!(
+            "INSERT INTO session_tokens (token_hash, session_id, purpose, expires_at) \
+             SELECT sha256(CAST(g AS TEXT)::bytea), '{}', 'access', now() + interval '10 minutes' \
+             FROM generate_series(1, 1000) AS g",
+            cli.id
+        ))
+        .await
+        .unwrap();
+    store.execute_raw("ANALYZE session_tokens").await.unwrap();
+    let plan = store.plan_of_access_check().await.unwrap().unwrap();
+    assert!(
+        plan.iter()
+            .any(|line| line.contains("Index Scan using session_tokens_pkey"))
+            && !plan
+                .iter()
+                .any(|line| line.contains("Seq Scan on session_tokens")),
+        "{plan:#?}"
+    );
+}
+
 /// Two nodes flush overlapping activity at the same moment (the same people browse
 /// through both behind a load balancer). Each batch locks its sessions' rows and their
 /// members' rows; in different orders, Postgres found a deadlock, aborted one batch after

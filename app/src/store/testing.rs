@@ -70,6 +70,10 @@ pub trait TestingStore: Store {
         account_id: Uuid,
         selection: &SessionSelection,
     ) -> StoreResult<Vec<String>>;
+    /// Postgres: the generic plan of the coalesced access-token check (`coalesce.rs`),
+    /// the one each lookup connection keeps, one line per step. `None` on SQLite, whose
+    /// check looks one token up by its key.
+    async fn plan_of_access_check(&self) -> StoreResult<Option<Vec<String>>>;
 }
 
 /// One line of a query plan: SQLite's `detail` column, Postgres's only one.
@@ -294,6 +298,27 @@ impl<DB: Dialect> TestingStore for SqlStore<DB> {
         };
         let plan: Vec<PlanLine> = DB::fetch_all(&mut conn, &format!("{explain} {statement}"), args).await?;
         Ok(plan.into_iter().map(|line| line.0).collect())
+    }
+
+    async fn plan_of_access_check(&self) -> StoreResult<Option<Vec<String>>> {
+        if DB::BACKEND != "postgres" {
+            return Ok(None);
+        }
+        // The lookup connections' setting (`postgres.rs`); a prepared statement, so that
+        // EXPLAIN shows the plan kept for every batch, not one made for a given array.
+        let mut conn = self.pool.acquire().await?;
+        DB::execute_raw(
+            &mut conn,
+            &format!(
+                "SET plan_cache_mode = force_generic_plan; PREPARE access_check (bytea[]) AS {}",
+                sql::CONTEXTS_BY_ACCESS_TOKEN
+            ),
+        )
+        .await?;
+        let plan: Result<Vec<PlanLine>, _> =
+            DB::fetch_all(&mut conn, "EXPLAIN EXECUTE access_check (NULL)", args![]).await;
+        DB::execute_raw(&mut conn, "DEALLOCATE access_check; RESET plan_cache_mode").await?;
+        Ok(Some(plan?.into_iter().map(|line| line.0).collect()))
     }
 }
 

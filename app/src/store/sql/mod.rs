@@ -192,11 +192,17 @@ pub const CONTEXTS_BY_TOKEN_POSTGRES: &str = concat!(
      FROM unnest($1::bytea[]) AS q (looked_up) JOIN login_sessions s ON s.token_hash = q.looked_up",
     context_joins!()
 );
+/// The token is looked up in a subquery that Postgres cannot merge into the join (its
+/// `LIMIT`): one primary-key lookup per hash. Joined directly, the generic plan scanned
+/// every token and hashed them whenever the table looked small next to the ten rows
+/// Postgres guesses for an array parameter (the bench's 1 000 tokens), a cost that grew
+/// with the table.
 pub const CONTEXTS_BY_ACCESS_TOKEN: &str = concat!(
     context_select!(),
     ", t.expires_at AS token_expires_at, q.looked_up \
      FROM unnest($1::bytea[]) AS q (looked_up) \
-     JOIN session_tokens t ON t.token_hash = q.looked_up AND t.purpose = 'access' \
+     CROSS JOIN LATERAL (SELECT t.session_id, t.expires_at FROM session_tokens t \
+       WHERE t.token_hash = q.looked_up AND t.purpose = 'access' LIMIT 1) t \
      JOIN login_sessions s ON s.id = t.session_id",
     context_joins!()
 );
