@@ -1728,6 +1728,76 @@ async fn ending_listed_sessions_looks_them_up_by_id() {
     }
 }
 
+/// Node B remembers the check's answer (on Postgres: `coalesce.rs`; SQLite has one
+/// process, whose cache sees every write). Every committed change to what the check
+/// reads reaches B's next lookup, whoever made it: node A, or by hand. Activity does
+/// not count as a change, or every minute's write would empty every node's memory.
+#[tokio::test]
+async fn a_remembered_answer_does_not_outlive_a_change_whoever_makes_it() {
+    let store = fresh_store().await;
+    let (acme, owner) = acme(&store).await;
+    let node_b = store.another_process().await;
+    let session = store
+        .create_session(&session_for(acme.id, owner.id, t0(), 2))
+        .await
+        .unwrap();
+    let hash = TokenHash([2; 32]);
+    let look = || async {
+        node_b
+            .session_by_token(&hash, SessionKind::Browser)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    assert!(!look().await.remembered);
+    assert_eq!(look().await.remembered, on_postgres());
+
+    let moved = activity(session.id, t0() + Duration::minutes(1), "198.51.100.7");
+    store.record_activity(&[moved]).await.unwrap();
+    assert_eq!(look().await.remembered, on_postgres(), "activity is not a change");
+
+    let by_hand = [
+        format!(
+            "UPDATE account_settings SET inactivity_secs = 600 WHERE account_id = '{}'",
+            acme.id
+        ),
+        format!(
+            "UPDATE users SET display_name = 'Olivia R.' WHERE id = '{}'",
+            owner.id
+        ),
+        format!("UPDATE accounts SET name = 'Acme Inc' WHERE id = '{}'", acme.id),
+    ];
+    if on_postgres() {
+        for (n, statement) in by_hand.iter().enumerate() {
+            store.execute_raw(statement).await.unwrap();
+            let read = look().await;
+            assert!(!read.remembered, "{statement}");
+            assert!(look().await.remembered, "read again, remembered again");
+            let seen = (
+                read.settings.inactivity_secs,
+                read.display_name.as_str(),
+                read.account_name.as_str(),
+            );
+            let expected = [
+                (Some(600), "Person olivia@acme.test", "Acme"),
+                (Some(600), "Olivia R.", "Acme"),
+                (Some(600), "Olivia R.", "Acme Inc"),
+            ];
+            assert_eq!(seen, expected[n], "{statement}");
+        }
+    }
+
+    let end = SessionEnd::by(
+        owner.id,
+        EndReason::EndedByAdministrator,
+        t0() + Duration::minutes(2),
+    );
+    assert!(end_one(&store, acme.id, session.id, &end).await);
+    let ended = look().await;
+    assert_eq!(ended.end_reason, Some(EndReason::EndedByAdministrator));
+    assert!(!ended.remembered);
+}
+
 /// On Postgres the coalesced check keeps one generic plan per lookup connection, made for
 /// the ten rows Postgres guesses an array holds. Joined directly, a token table that
 /// looked small next to them (the bench's 1 000 access tokens) was read whole and hashed

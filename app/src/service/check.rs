@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::model::Caller;
 use crate::ssr::crypto::hash_token;
 use crate::ssr::AppState;
-use crate::store::{SessionContext, SessionEnd};
+use crate::store::{SessionContext, SessionEnd, TokenHash};
 use chrono::{DateTime, Utc};
 
 /// Which credential a request presented.
@@ -60,6 +60,8 @@ pub async fn check(
 }
 
 /// The session a credential belongs to, found by its hash (the one indexed lookup).
+/// A remembered answer that looks over is read again first: another node may have
+/// recorded activity since this one remembered it.
 async fn lookup(
     state: &AppState,
     token: &str,
@@ -67,10 +69,32 @@ async fn lookup(
     now: DateTime<Utc>,
 ) -> Result<Option<SessionContext>, AppError> {
     let hash = hash_token(token);
+    let found = find(state, &hash, presented, now).await?;
+    match found {
+        Some(context) if context.remembered && !looks_active(state, &context, now) => {
+            state.store.forget_remembered(&hash);
+            find(state, &hash, presented, now).await
+        }
+        found => Ok(found),
+    }
+}
+
+async fn find(
+    state: &AppState,
+    hash: &TokenHash,
+    presented: Presented,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionContext>, AppError> {
     Ok(match presented {
-        Presented::Cookie => state.store.session_by_token(&hash, SessionKind::Browser).await?,
-        Presented::AccessToken => state.store.session_by_access_token(&hash, now).await?,
+        Presented::Cookie => state.store.session_by_token(hash, SessionKind::Browser).await?,
+        Presented::AccessToken => state.store.session_by_access_token(hash, now).await?,
     })
+}
+
+fn looks_active(state: &AppState, context: &SessionContext, now: DateTime<Utc>) -> bool {
+    let mut merged = context.clone();
+    state.activity.merge(&mut merged);
+    session::evaluate(merged.times(), &merged.settings, now) == SessionState::Active
 }
 
 /// Judges a found session at `now`: records activity when due, records an expiry the

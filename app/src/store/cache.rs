@@ -7,7 +7,12 @@
 //! once); an entry is served only if it was read under the current generation. A
 //! request that starts after an end has returned therefore never sees the ended session
 //! as valid: the end's bump came first, so the request either misses or finds an entry
-//! read after the commit. The Postgres store, shared by several processes, has no such cache.
+//! read after the commit.
+//!
+//! On Postgres each node keeps one too, but the generation is the database's (migration
+//! 0010), which every committed change raises whoever wrote it: the node learns it with
+//! each batch of lookups ([`SessionCache::observe`]) and serves only entries read under
+//! it (`coalesce.rs`).
 
 use super::{SessionContext, TokenHash};
 use chrono::{DateTime, Utc};
@@ -115,6 +120,28 @@ impl SessionCache {
             None => {
                 activity.insert(session_id, (at, ip.to_string()));
             }
+        }
+    }
+
+    /// Postgres: the database's generation, as a batch's snapshot saw it. A newer one
+    /// drops every entry read under an older one.
+    pub fn observe(&self, generation: u64) {
+        if self.generation.fetch_max(generation, Ordering::AcqRel) < generation {
+            self.entries.write().unwrap_or_else(|p| p.into_inner()).clear();
+        }
+    }
+
+    /// Whether an entry is kept for this lookup, whatever its generation.
+    pub fn holds(&self, hash: &TokenHash, lookup: Lookup) -> bool {
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        entries.contains_key(&(hash.0, lookup))
+    }
+
+    /// Drops the entries of one credential, so that its next lookup reads the database.
+    pub fn forget(&self, hash: &TokenHash) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        for lookup in [Lookup::Browser, Lookup::Refresh, Lookup::Access] {
+            entries.remove(&(hash.0, lookup));
         }
     }
 

@@ -1,12 +1,18 @@
 //! The session check on Postgres, coalesced: lookups waiting at the same moment go to
-//! the database as one query (`token_hash = ANY($1)`), so a busy node pays one round
-//! trip, one statement and one pool checkout for many checks instead of one each.
+//! the database as one query, so a busy node pays one round trip, one statement and one
+//! pool checkout for many checks instead of one each.
+//!
+//! A node also remembers the answers (`cache.rs`), each with the check generation its
+//! snapshot saw (migration 0010: every committed change to what the check reads raises
+//! it, through triggers). A batch whose lookups are all remembered asks the database
+//! only for the current generation and serves the entries read under it.
 //!
 //! Immediacy is kept: a lookup joins a batch only after its request arrived, and the
-//! batch's query starts after it joined, so it sees every end committed before the
-//! request arrived, on this node or any other. Nothing is remembered between queries.
+//! batch's query starts after it joined, so it sees every change committed before the
+//! request arrived, through this node or any other. Such a change raised the generation,
+//! so an entry read before it is not served: it is read again.
 
-use super::cache::Lookup;
+use super::cache::{Lookup, SessionCache};
 use super::sql_store::is_broken_connection;
 use super::{sql, SessionContext, StoreError, StoreResult, TokenHash};
 use crate::domain::SessionKind;
@@ -39,13 +45,26 @@ struct Pending {
 /// Hands lookups to the task that batches them.
 pub(in crate::store) struct Coalescer {
     queue: mpsc::UnboundedSender<Pending>,
+    memory: Arc<SessionCache>,
 }
 
 impl Coalescer {
     /// The coalescer and the task that runs its queries (until the coalescer is dropped).
     pub fn start(pool: PgPool) -> (Self, tokio::task::JoinHandle<()>) {
         let (queue, waiting) = mpsc::unbounded_channel();
-        (Coalescer { queue }, tokio::spawn(batch_forever(pool, waiting)))
+        let memory = Arc::new(SessionCache::default());
+        let task = tokio::spawn(batch_forever(pool, memory.clone(), waiting));
+        (Coalescer { queue, memory }, task)
+    }
+
+    /// Activity this node wrote, so that its remembered answers do not look idle.
+    pub fn touched(&self, session_id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>, ip: &str) {
+        self.memory.touched(session_id, at, ip);
+    }
+
+    /// Forgets what this node remembers of one credential.
+    pub fn forget(&self, hash: &TokenHash) {
+        self.memory.forget(hash);
     }
 
     pub async fn find(&self, lookup: Lookup, hash: &TokenHash) -> StoreResult<Option<SessionContext>> {
@@ -64,7 +83,11 @@ fn stopped() -> StoreError {
     StoreError::Unavailable(sqlx::Error::PoolClosed)
 }
 
-async fn batch_forever(pool: PgPool, mut waiting: mpsc::UnboundedReceiver<Pending>) {
+async fn batch_forever(
+    pool: PgPool,
+    memory: Arc<SessionCache>,
+    mut waiting: mpsc::UnboundedReceiver<Pending>,
+) {
     let slots = Arc::new(Semaphore::new(QUERIES_IN_FLIGHT));
     while let Some(first) = waiting.recv().await {
         let Ok(slot) = slots.clone().acquire_owned().await else {
@@ -81,9 +104,9 @@ async fn batch_forever(pool: PgPool, mut waiting: mpsc::UnboundedReceiver<Pendin
                 Err(_) => break,
             }
         }
-        let pool = pool.clone();
+        let (pool, memory) = (pool.clone(), memory.clone());
         tokio::spawn(async move {
-            answer(&pool, batch).await;
+            answer(&pool, &memory, batch).await;
             drop(slot);
         });
     }
@@ -93,12 +116,36 @@ async fn batch_forever(pool: PgPool, mut waiting: mpsc::UnboundedReceiver<Pendin
 #[derive(sqlx::FromRow)]
 struct Found {
     looked_up: Vec<u8>,
+    generation: i64,
     #[sqlx(flatten)]
     context: SessionContext,
 }
 
-async fn answer(pool: &PgPool, batch: Vec<Pending>) {
-    let (access, session): (Vec<_>, Vec<_>) = batch.into_iter().partition(|p| p.lookup == Lookup::Access);
+async fn answer(pool: &PgPool, memory: &SessionCache, batch: Vec<Pending>) {
+    // A CLI refresh token is never remembered: its rotation must be seen at once, and it
+    // is presented once in ten minutes.
+    let (remembered, mut unknown): (Vec<_>, Vec<_>) = batch
+        .into_iter()
+        .partition(|p| p.lookup != Lookup::Refresh && memory.holds(&p.hash, p.lookup));
+    if !remembered.is_empty() {
+        match generation(pool).await {
+            Ok(generation) => {
+                memory.observe(generation);
+                for pending in remembered {
+                    match memory.get(&pending.hash, pending.lookup) {
+                        Some(mut context) => {
+                            context.remembered = true;
+                            let _ = pending.reply.send(Ok(Some(context)));
+                        }
+                        None => unknown.push(pending),
+                    }
+                }
+            }
+            // The lookups below meet the same fault and report it.
+            Err(_) => unknown.extend(remembered),
+        }
+    }
+    let (access, session): (Vec<_>, Vec<_>) = unknown.into_iter().partition(|p| p.lookup == Lookup::Access);
     for (group, statement) in [
         (session, sql::CONTEXTS_BY_TOKEN_POSTGRES),
         (access, sql::CONTEXTS_BY_ACCESS_TOKEN),
@@ -112,12 +159,22 @@ async fn answer(pool: &PgPool, batch: Vec<Pending>) {
         hashes.dedup();
         match query(pool, statement, &hashes).await {
             Ok(found) => {
+                if let Some(newest) = found.iter().map(|f| f.generation).max() {
+                    memory.observe(as_generation(newest));
+                }
                 for pending in group {
-                    let context = found
+                    let found = found
                         .iter()
-                        .find(|f| f.looked_up == pending.hash.0 && kind_fits(pending.lookup, f.context.kind))
-                        .map(|f| f.context.clone());
-                    let _ = pending.reply.send(Ok(context));
+                        .find(|f| f.looked_up == pending.hash.0 && kind_fits(pending.lookup, f.context.kind));
+                    if let Some(f) = found.filter(|_| pending.lookup != Lookup::Refresh) {
+                        memory.put(
+                            &pending.hash,
+                            pending.lookup,
+                            as_generation(f.generation),
+                            &f.context,
+                        );
+                    }
+                    let _ = pending.reply.send(Ok(found.map(|f| f.context.clone())));
                 }
             }
             Err(e) => {
@@ -132,6 +189,17 @@ async fn answer(pool: &PgPool, batch: Vec<Pending>) {
             }
         }
     }
+}
+
+/// The database's check generation now.
+async fn generation(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let value: i64 = sqlx::query_scalar(sql::CHECK_GENERATION).fetch_one(pool).await?;
+    Ok(as_generation(value))
+}
+
+/// The column counts up from 0.
+fn as_generation(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
 }
 
 /// The batch's query. Like every read, it runs once more on a new connection when the

@@ -223,6 +223,11 @@ pub trait SessionStore: Send + Sync + 'static {
         hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionContext>>;
+    /// Forgets what this process remembers of a credential: its next lookup reads the
+    /// database. A Postgres node's remembered answer may hold an older last activity
+    /// than another node wrote since; the check reads again before it ends a session as
+    /// idle.
+    fn forget_remembered(&self, hash: &TokenHash);
     /// The (account, session) a rotated-away refresh token belonged to, to detect reuse.
     async fn session_by_retired_refresh(&self, hash: &TokenHash) -> StoreResult<Option<(Uuid, Uuid)>>;
     async fn add_access_token(

@@ -1,6 +1,8 @@
 //! The Postgres backend, for deployments where several server processes share one
-//! database. Its store keeps nothing in memory: an end made by one process must hold at
-//! once in all of them.
+//! database. Its store keeps no truth in memory: an end made by one process holds at
+//! once in all of them. What a node remembers of the session check's answers it serves
+//! only after the database confirmed, for each batch, that nothing changed since
+//! (`coalesce.rs`).
 
 use super::coalesce::{Coalescer, QUERIES_IN_FLIGHT};
 use super::dialect::{self, Args, BoxFuture, Dialect, Record};

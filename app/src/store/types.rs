@@ -323,6 +323,10 @@ pub struct SessionContext {
     pub settings: LoginSessionSettings,
     /// For access tokens: when the token itself expires.
     pub token_expires_at: Option<DateTime<Utc>>,
+    /// Answered from a Postgres node's memory (`coalesce.rs`): exact but for the last
+    /// activity, which another node may have moved on since.
+    #[sqlx(skip)]
+    pub remembered: bool,
 }
 
 impl SessionContext {

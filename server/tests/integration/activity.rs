@@ -108,6 +108,24 @@ async fn activity_near_the_limit_is_written_at_once_so_another_node_keeps_the_se
     assert_eq!(node_b.me_status(&cookie).await, 200);
 }
 
+/// Node B remembers the session (on Postgres) from requests before A's; A's activity
+/// near the limit reaches the database but not B's memory. Past the limit as B
+/// remembers it, B reads the session again before it would end it as idle, and keeps it.
+#[tokio::test]
+async fn a_node_reads_a_remembered_session_again_before_ending_it_as_idle() {
+    let (app, _) = app_with_inactivity().await;
+    let node_b = app.another_node().await;
+    let cookie = app.sign_in("member@acme.test").await;
+    assert_eq!(node_b.me_status(&cookie).await, 200);
+    assert_eq!(node_b.me_status(&cookie).await, 200);
+
+    app.clock.advance(Duration::seconds(INACTIVITY - 10));
+    assert_eq!(app.me_status(&cookie).await, 200);
+    app.clock.advance(Duration::seconds(20));
+    assert_eq!(node_b.me_status(&cookie).await, 200);
+    assert!(app.is_active(&cookie).await);
+}
+
 #[tokio::test]
 async fn a_lost_batch_loses_no_end() {
     let (app, acme) = app_with_inactivity().await;

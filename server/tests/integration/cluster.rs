@@ -232,7 +232,10 @@ async fn browser_sessions_ended_on_one_node_are_refused_by_the_other() {
     let (status, session) = me(&a, &ended_by_admin).await;
     assert_eq!(status, 200);
     let session = session.expect("a session id");
-    // An administrator ends it through A; B refuses it at its next request.
+    // B remembers it (`coalesce.rs`) ...
+    assert_eq!(me(&b, &ended_by_admin).await.0, 200);
+    assert_eq!(me(&b, &ended_by_admin).await.0, 200);
+    // ... and when an administrator ends it through A, refuses it at its next request.
     let form = format!("user_id={member_id}&session_id={session}");
     assert_eq!(
         post(&a, "/api/iam_end_session", &form, Some(&admin)).await.status,
@@ -316,6 +319,7 @@ async fn cli_sessions_revoked_or_reused_on_one_node_are_refused_by_the_other() {
 
     // An administrator's bulk end through B signs out a CLI session used on A.
     let (access, _) = grant(&a, "member").await;
+    assert_eq!(me(&a, &access).await.0, 200);
     let (admin_access, _) = grant(&b, "admin").await;
     let bearer = format!("Bearer {admin_access}");
     let headers = [

@@ -186,9 +186,13 @@ pub const CONTEXT_BY_ACCESS_TOKEN: &str = concat!(
 /// each row with the hash that found it; one index lookup per hash (a plain
 /// `token_hash = ANY($1)` is planned as a bitmap scan). The caller checks the kind and
 /// the expiry.
+///
+/// Each row carries the check generation its snapshot saw (migration 0010): a node
+/// remembers the answer under it.
 pub const CONTEXTS_BY_TOKEN_POSTGRES: &str = concat!(
     context_select!(),
-    ", NULL::timestamptz AS token_expires_at, q.looked_up \
+    ", NULL::timestamptz AS token_expires_at, q.looked_up, \
+     (SELECT value FROM check_generation) AS generation \
      FROM unnest($1::bytea[]) AS q (looked_up) JOIN login_sessions s ON s.token_hash = q.looked_up",
     context_joins!()
 );
@@ -199,13 +203,17 @@ pub const CONTEXTS_BY_TOKEN_POSTGRES: &str = concat!(
 /// with the table.
 pub const CONTEXTS_BY_ACCESS_TOKEN: &str = concat!(
     context_select!(),
-    ", t.expires_at AS token_expires_at, q.looked_up \
+    ", t.expires_at AS token_expires_at, q.looked_up, \
+     (SELECT value FROM check_generation) AS generation \
      FROM unnest($1::bytea[]) AS q (looked_up) \
      CROSS JOIN LATERAL (SELECT t.session_id, t.expires_at FROM session_tokens t \
        WHERE t.token_hash = q.looked_up AND t.purpose = 'access' LIMIT 1) t \
      JOIN login_sessions s ON s.id = t.session_id",
     context_joins!()
 );
+
+/// What a node's remembered answers are checked against (migration 0010).
+pub const CHECK_GENERATION: &str = "SELECT value FROM check_generation";
 
 // CLI credentials.
 

@@ -1,6 +1,7 @@
 //! The store, written once for both backends: plain methods that run the SQL in
 //! `sql/` through the backend's [`Dialect`]. The SQLite store also keeps the session
-//! check's cache; the Postgres store, shared by several processes, has none.
+//! check's cache; on Postgres, shared by several processes, the check's batches keep
+//! their own, confirmed with the database at each batch (`coalesce.rs`).
 
 mod accounts;
 mod audit;

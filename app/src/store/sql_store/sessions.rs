@@ -151,9 +151,12 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         Self::announce(&mut tx, &moved).await?;
         tx.commit().await?;
         self.announced(&moved);
-        if let Some(cache) = &self.cache {
-            for a in batch {
+        for a in batch {
+            if let Some(cache) = &self.cache {
                 cache.touched(a.session_id, a.at, &a.ip);
+            }
+            if let Some(coalescer) = &self.coalescer {
+                coalescer.touched(a.session_id, a.at, &a.ip);
             }
         }
         Ok(moved.len())
@@ -312,6 +315,15 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             .await?;
         // A cached entry may outlive its token's ten minutes.
         Ok(found.filter(|c| c.token_expires_at.is_some_and(|expiry| expiry > now)))
+    }
+
+    fn forget_remembered(&self, hash: &TokenHash) {
+        if let Some(coalescer) = &self.coalescer {
+            coalescer.forget(hash);
+        }
+        if let Some(cache) = &self.cache {
+            cache.forget(hash);
+        }
     }
 
     async fn session_by_retired_refresh(&self, hash: &TokenHash) -> StoreResult<Option<(Uuid, Uuid)>> {
