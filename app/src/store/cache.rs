@@ -73,11 +73,15 @@ impl SessionCache {
     }
 
     pub fn get(&self, hash: &TokenHash, lookup: Lookup) -> Option<SessionContext> {
-        let current = self.generation();
+        self.get_under(hash, lookup, self.generation())
+    }
+
+    /// The entry read under exactly `generation`, with activity recorded since.
+    pub fn get_under(&self, hash: &TokenHash, lookup: Lookup, generation: u64) -> Option<SessionContext> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         let entry = entries
             .get(&(hash.0, lookup))
-            .filter(|e| e.generation == current)?;
+            .filter(|e| e.generation == generation)?;
         let mut context = entry.context.clone();
         drop(entries);
         let activity = self.activity.read().unwrap_or_else(|p| p.into_inner());
@@ -123,10 +127,13 @@ impl SessionCache {
         }
     }
 
-    /// Postgres: the database's generation, as a batch's snapshot saw it. A newer one
-    /// drops every entry read under an older one.
+    /// Postgres: the database's generation, as a batch's snapshot saw it. Any other
+    /// than the last one seen drops every entry: a newer one, or an older one (a
+    /// database restored from a backup, or a batch that started before another's).
+    /// Housekeeping only: a batch serves an entry only if it was read under exactly the
+    /// generation that batch saw ([`Self::get_under`]).
     pub fn observe(&self, generation: u64) {
-        if self.generation.fetch_max(generation, Ordering::AcqRel) < generation {
+        if self.generation.swap(generation, Ordering::AcqRel) != generation {
             self.entries.write().unwrap_or_else(|p| p.into_inner()).clear();
         }
     }
@@ -149,5 +156,53 @@ impl SessionCache {
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.entries.write().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{LoginSessionSettings, Role, SessionKind};
+    use chrono::TimeZone;
+
+    fn context() -> SessionContext {
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+        SessionContext {
+            session_id: Uuid::new_v4(),
+            account_id: Uuid::new_v4(),
+            user_id: Uuid::new_v4(),
+            kind: SessionKind::Browser,
+            created_at: at,
+            last_active_at: at,
+            last_ip: "192.0.2.1".into(),
+            ended_at: None,
+            end_reason: None,
+            role: Role::Member,
+            display_name: "Member".into(),
+            email: "member@acme.test".into(),
+            account_name: "Acme".into(),
+            settings: LoginSessionSettings::default(),
+            token_expires_at: None,
+            remembered: false,
+        }
+    }
+
+    /// Postgres: two batches in flight. One saw generation 5 (an end committed); the
+    /// other, whose snapshot predates the end, returns later and keeps what it read under
+    /// 4. The first must not serve that: only entries read under exactly its own.
+    #[test]
+    fn a_batch_serves_only_entries_read_under_its_own_generation() {
+        let cache = SessionCache::default();
+        let hash = TokenHash([7; 32]);
+        cache.observe(5);
+        cache.observe(4);
+        cache.put(&hash, Lookup::Browser, 4, &context());
+        assert!(cache.holds(&hash, Lookup::Browser));
+        assert_eq!(cache.get_under(&hash, Lookup::Browser, 5), None);
+        assert!(cache.get_under(&hash, Lookup::Browser, 4).is_some());
+
+        // A newer generation empties the memory.
+        cache.observe(6);
+        assert!(!cache.holds(&hash, Lookup::Browser));
     }
 }

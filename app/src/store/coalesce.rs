@@ -132,7 +132,10 @@ async fn answer(pool: &PgPool, memory: &SessionCache, batch: Vec<Pending>) {
             Ok(generation) => {
                 memory.observe(generation);
                 for pending in remembered {
-                    match memory.get(&pending.hash, pending.lookup) {
+                    // Exactly this batch's generation: an entry read under an older one
+                    // may predate an end, and one read under a newer one comes from a
+                    // concurrent batch (served on its own turn).
+                    match memory.get_under(&pending.hash, pending.lookup, generation) {
                         Some(mut context) => {
                             context.remembered = true;
                             let _ = pending.reply.send(Ok(Some(context)));
