@@ -92,9 +92,9 @@ async fn find(
 }
 
 fn looks_active(state: &AppState, context: &SessionContext, now: DateTime<Utc>) -> bool {
-    let mut merged = context.clone();
-    state.activity.merge(&mut merged);
-    session::evaluate(merged.times(), &merged.settings, now) == SessionState::Active
+    let mut times = context.times();
+    times.last_active_at = state.activity.latest(context.session_id, times.last_active_at);
+    session::evaluate(times, &context.settings, now) == SessionState::Active
 }
 
 /// Judges a found session at `now`: records activity when due, records an expiry the
