@@ -575,6 +575,24 @@ async fn users_are_searched_sorted_paged_and_counted() {
         (0, 0),
         "other accounts' users never match"
     );
+    // A search's person text, looked up once: every member it matches while they are
+    // few, nothing listed when there are more.
+    let mut zeds = store
+        .members_matching(acme.id, "ZED 0", 10)
+        .await
+        .unwrap()
+        .unwrap();
+    zeds.sort();
+    let mut expected: Vec<_> = members[..10].iter().map(|m| m.id).collect();
+    expected.sort();
+    assert_eq!(zeds, expected);
+    assert_eq!(store.members_matching(acme.id, "ZED 0", 9).await.unwrap(), None);
+    let literal = store.members_matching(acme.id, "0%_", 5).await.unwrap();
+    assert_eq!(literal.map(|p| p.len()), Some(1), "% and _ are matched literally");
+    assert_eq!(
+        store.members_matching(acme.id, "bob", 5).await.unwrap(),
+        Some(vec![])
+    );
 
     let recent = store
         .list_users(acme.id, &query("", UserSort::LastActive, 0), everything_live())

@@ -24,6 +24,9 @@ pub const MAX_REASON_CHARS: usize = 500;
 /// Past this many matches, a page is found by walking the sort order (see
 /// `SessionQuery::many_matches`); measured with `make bench`, see docs/performance.md.
 const MANY_MATCHES: i64 = 10_000;
+/// Up to this many people matched by name or email are looked up once and listed in
+/// each statement of a search; a text matching more is matched by each statement.
+const MAX_LISTED_PEOPLE: i64 = 200;
 
 /// The one error for refused filter fields, each at its field.
 pub fn invalid(problems: Vec<FilterProblem>) -> AppError {
@@ -66,7 +69,7 @@ pub async fn search(
     }
     let now = state.clock.now();
     let settings = &caller.settings;
-    let matching = SessionMatch::new(filter, liveness(settings, now));
+    let matching = people_found(state, caller, SessionMatch::new(filter, liveness(settings, now))).await?;
     let total = state
         .store
         .count_sessions(caller.account_id, &matching, false)
@@ -109,6 +112,23 @@ pub async fn search(
     })
 }
 
+/// Looks the filter's person text up once: a search runs several statements (the count,
+/// a page, a bulk end's counts and its end), and matching the text reads the name of
+/// every member of the account.
+async fn people_found(
+    state: &AppState,
+    caller: &Caller,
+    mut matching: SessionMatch,
+) -> Result<SessionMatch, AppError> {
+    if let Some(text) = &matching.filter.user {
+        matching.people = state
+            .store
+            .members_matching(caller.account_id, text, MAX_LISTED_PEOPLE)
+            .await?;
+    }
+    Ok(matching)
+}
+
 /// The sessions a bulk end would touch: active ones only, within what the caller may end.
 async fn bulk_match(
     state: &AppState,
@@ -125,7 +145,12 @@ async fn bulk_match(
         ));
     }
     filter.state = SessionView::Active;
-    let mut matching = SessionMatch::new(filter, liveness(&caller.settings, now));
+    let mut matching = people_found(
+        state,
+        caller,
+        SessionMatch::new(filter, liveness(&caller.settings, now)),
+    )
+    .await?;
     if let Some(ids) = &target.session_ids {
         if ids.is_empty() {
             return Err(AppError::invalid("session_ids", "Select at least one session"));
@@ -284,7 +309,7 @@ pub async fn bulk_end(state: &AppState, caller: &Caller, request: BulkEnd) -> Re
     newer.signed_in_by = None;
     newer.except_session = Some(caller.session_id);
     let later = as_of + Duration::milliseconds(1);
-    newer.filter.signed_in.after = Some(newer.filter.signed_in.after.map_or(later, |a| a.max(later)));
+    newer.filter.signed_in = newer.filter.signed_in.not_before(later);
     let newer_sessions_left = state
         .store
         .count_sessions(caller.account_id, &newer, false)

@@ -134,6 +134,14 @@ pub trait AccountStore: Send + Sync + 'static {
         query: &UserQuery,
         live: Liveness,
     ) -> StoreResult<UserMatches>;
+    /// The members of an account whose name or email contains `text` (any case), when
+    /// there are at most `at_most` of them; `None` when there are more.
+    async fn members_matching(
+        &self,
+        account_id: Uuid,
+        text: &str,
+        at_most: i64,
+    ) -> StoreResult<Option<Vec<Uuid>>>;
     /// One member of an account, as the users page lists them.
     async fn member(
         &self,

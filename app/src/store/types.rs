@@ -220,6 +220,9 @@ pub struct SessionMatch {
     pub except_user: Option<Uuid>,
     /// Leaves this session out (the caller's own).
     pub except_session: Option<Uuid>,
+    /// The members the filter's person text matches, looked up once for all the
+    /// statements of one search; when `None`, each statement matches the text itself.
+    pub people: Option<Vec<Uuid>>,
 }
 
 impl SessionMatch {
@@ -232,6 +235,7 @@ impl SessionMatch {
             only_user: None,
             except_user: None,
             except_session: None,
+            people: None,
         }
     }
 }

@@ -126,6 +126,11 @@ async fn the_api_lists_the_account_by_filter_with_exact_totals_and_cursors() {
     assert_eq!(exact["total"], 1);
     let (_, by_user) = w.list(&w.admin_bearer, "user=MEMBER%40acme").await;
     assert_eq!(by_user["total"], 2);
+    let (_, nobody) = w.list(&w.admin_bearer, "user=nobody").await;
+    assert_eq!(
+        (nobody["total"].clone(), nobody["sessions"].clone()),
+        (json!(0), json!([]))
+    );
     let (_, none) = w.list(&w.admin_bearer, "ip=2001%3Adb8%3A%3A%2F32").await;
     assert_eq!(none["total"], 0);
     assert_eq!(none["sessions"], json!([]));

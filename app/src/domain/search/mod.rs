@@ -104,6 +104,19 @@ pub struct TimeRange {
     pub before: Option<DateTime<Utc>>,
 }
 
+impl TimeRange {
+    /// The same range, starting no earlier than `floor`: one lower bound where a search
+    /// has two (its own and the liveness cut of active sessions). Given two, SQLite walks
+    /// its index from one and filters by the other, and may pick the looser: a day of
+    /// sign-ins instead of the hour asked for.
+    pub fn not_before(self, floor: DateTime<Utc>) -> TimeRange {
+        TimeRange {
+            after: Some(self.after.map_or(floor, |after| after.max(floor))),
+            ..self
+        }
+    }
+}
+
 /// A checked filter. Every part that is set must hold for a session to match.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionFilter {
@@ -270,6 +283,7 @@ pub(crate) fn parse_instant(value: &str, end_of_day: bool) -> Option<DateTime<Ut
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn filter(pairs: &[(&str, &str)]) -> Result<SessionFilter, Vec<FilterProblem>> {
         let mut input = FilterInput::default();
@@ -284,6 +298,20 @@ mod tests {
         let f = filter(&[]).unwrap();
         assert_eq!(f, SessionFilter::default());
         assert_eq!(f.state, SessionView::Active);
+    }
+
+    #[test]
+    fn a_range_narrowed_to_a_floor_keeps_the_later_start() {
+        let at = |h: u32| Utc.with_ymd_and_hms(2026, 11, 30, h, 0, 0).unwrap();
+        let range = TimeRange {
+            after: Some(at(5)),
+            before: Some(at(6)),
+        };
+        assert_eq!(range.not_before(at(1)), range);
+        assert_eq!(range.not_before(at(7)).after, Some(at(7)));
+        assert_eq!(range.not_before(at(7)).before, Some(at(6)));
+        let open = TimeRange::default().not_before(at(3));
+        assert_eq!((open.after, open.before), (Some(at(3)), None));
     }
 
     #[test]

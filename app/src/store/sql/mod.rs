@@ -323,6 +323,21 @@ pub fn list_users<DB: Dialect>(sort: crate::model::UserSort, searching: bool) ->
     )
 }
 
+/// The members of account `$1` whose name or email matches the pattern `$2`: inlined
+/// as a subquery by a search, or run alone with `$3` as its limit.
+pub fn person_matches<DB: Dialect>(account: &str, pattern: &str) -> String {
+    format!(
+        "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.account_id = {account} \
+           AND ({name} LIKE {pattern} ESCAPE '\\' OR u.email LIKE {pattern} ESCAPE '\\')",
+        name = DB::NAME_FOLDED
+    )
+}
+
+pub fn members_matching<DB: Dialect>() -> String {
+    format!("{} LIMIT $3", person_matches::<DB>("$1", "$2"))
+}
+
 // Statements assembled at run time (id lists, multi-row inserts), with their arguments.
 
 /// `$from, $from+1, …` for `count` arguments: both backends number placeholders.

@@ -35,14 +35,16 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, a
     };
     let mut and = vec![format!("{column} = {account}")];
     let f = &m.filter;
-    if let Some(user) = &f.user {
+    if let Some(people) = &m.people {
+        let list: Vec<String> = people.iter().map(|id| bind(args, *id)).collect();
+        and.push(match list.is_empty() {
+            true => "1 = 0".to_owned(),
+            false => DB::selective(format!("s.user_id IN ({})", list.join(", "))),
+        });
+    } else if let Some(user) = &f.user {
         let p = bind(args, crate::store::types::like_pattern(user));
-        and.push(DB::selective(format!(
-            "s.user_id IN (SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.account_id = {account} \
-               AND ({name} LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\'))",
-            name = DB::NAME_FOLDED
-        )));
+        let people = super::person_matches::<DB>(&account, &p);
+        and.push(DB::selective(format!("s.user_id IN ({people})")));
     }
     if let Some(net) = &f.ip {
         let (lo, hi) = key_range(net);
@@ -71,13 +73,14 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, a
     if let Some(kind) = f.credential {
         and.push(format!("s.kind = {}", bind(args, kind)));
     }
+    let (mut signed_in, mut active) = (f.signed_in, f.active);
     match f.state {
+        // Live means signed in and last active after the account's cuts: folded into
+        // the filter's own ranges, so each column gets one lower bound.
         SessionView::Active => {
-            let idle = bind(args, m.live.idle_before);
-            let created = bind(args, m.live.created_before);
-            and.push(format!(
-                "s.ended_at IS NULL AND s.last_active_at >= {idle} AND s.created_at >= {created}"
-            ));
+            and.push("s.ended_at IS NULL".to_owned());
+            signed_in = signed_in.not_before(m.live.created_before);
+            active = active.not_before(m.live.idle_before);
         }
         SessionView::Ended => {
             let idle = bind(args, m.live.idle_before);
@@ -88,7 +91,7 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, a
         }
         SessionView::All => {}
     }
-    for (column, range) in [("s.created_at", &f.signed_in), ("s.last_active_at", &f.active)] {
+    for (column, range) in [("s.created_at", signed_in), ("s.last_active_at", active)] {
         if let Some(after) = range.after {
             and.push(format!("{column} >= {}", bind(args, after)));
         }
@@ -237,4 +240,58 @@ pub fn end_matching<DB: Dialect>(
         limit
     );
     (sql, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::search::{SessionFilter, TimeRange};
+    use crate::store::Liveness;
+    use chrono::{TimeZone, Utc};
+
+    /// Each bound on `created_at` the statement holds, with its argument.
+    fn created_bounds(sql: &str, args: &Args) -> Vec<Value> {
+        sql.match_indices("s.created_at >= $")
+            .map(|(at, found)| {
+                let digits: String = sql[at + found.len()..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                let n: usize = digits.parse().expect("a placeholder");
+                args[n - 1].clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_active_search_in_a_sign_in_range_has_one_lower_bound() {
+        let at = |h: u32| Utc.with_ymd_and_hms(2026, 11, 30, h, 0, 0).unwrap();
+        let live = Liveness {
+            idle_before: at(10),
+            created_before: at(1),
+        };
+        let filter = SessionFilter {
+            signed_in: TimeRange {
+                after: Some(at(4)),
+                before: Some(at(5)),
+            },
+            ..SessionFilter::default()
+        };
+        let m = SessionMatch::new(filter, live);
+        for sql_and_args in [
+            count_sessions::<sqlx::Sqlite>(Uuid::nil(), &m, false),
+            count_sessions::<sqlx::Postgres>(Uuid::nil(), &m, false),
+        ] {
+            let (sql, args) = sql_and_args;
+            assert_eq!(
+                created_bounds(&sql, &args),
+                vec![Value::Time(Some(at(4)))],
+                "{sql}"
+            );
+        }
+        // Without a range of its own, the liveness cut is the bound.
+        let m = SessionMatch::new(SessionFilter::default(), live);
+        let (sql, args) = count_sessions::<sqlx::Sqlite>(Uuid::nil(), &m, false);
+        assert_eq!(created_bounds(&sql, &args), vec![Value::Time(Some(at(1)))]);
+    }
 }

@@ -193,6 +193,19 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         Ok(user_matches(rows))
     }
 
+    async fn members_matching(
+        &self,
+        account_id: Uuid,
+        text: &str,
+        at_most: i64,
+    ) -> StoreResult<Option<Vec<Uuid>>> {
+        let sql = sql::members_matching::<DB>();
+        let args = args![account_id, like_pattern(text), at_most.saturating_add(1)];
+        let rows: Vec<(Uuid,)> = self.all(&sql, args).await?;
+        let found = usize::try_from(at_most).map_or(false, |most| rows.len() <= most);
+        Ok(found.then(|| rows.into_iter().map(|(id,)| id).collect()))
+    }
+
     async fn member(
         &self,
         account_id: Uuid,
