@@ -1746,6 +1746,49 @@ async fn ending_listed_sessions_looks_them_up_by_id() {
     }
 }
 
+/// SQLite's planner statistics are refreshed where a table changed enough to need it,
+/// not on every sweep: analysing a table counts every entry of each of its indexes,
+/// seconds at a million sessions with the one writer held.
+#[tokio::test]
+async fn statistics_are_refreshed_only_where_a_table_grew_or_shrank_tenfold() {
+    if on_postgres() {
+        // Autovacuum keeps Postgres's statistics; the store refreshes nothing.
+        return;
+    }
+    let store = fresh_store().await;
+    let (acme, owner) = acme(&store).await;
+    // A mark that analysing the sessions again would wipe.
+    let mark = "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('login_sessions', 'mark', '1')";
+    let kept = "DELETE FROM sqlite_stat1 WHERE idx = 'mark'";
+    add_sessions(&store, acme.id, owner.id, 0..20).await;
+    store.refresh_statistics().await.unwrap();
+    store.execute_raw(mark).await.unwrap();
+    add_sessions(&store, acme.id, owner.id, 20..40).await;
+    store.refresh_statistics().await.unwrap();
+    assert_eq!(
+        store.execute_raw(kept).await.unwrap(),
+        1,
+        "twice the rows: not analysed"
+    );
+    store.execute_raw(mark).await.unwrap();
+    add_sessions(&store, acme.id, owner.id, 40..255).await;
+    store.refresh_statistics().await.unwrap();
+    assert_eq!(
+        store.execute_raw(kept).await.unwrap(),
+        0,
+        "over ten times the rows: analysed"
+    );
+}
+
+async fn add_sessions(store: &TestStore, account_id: Uuid, user_id: Uuid, seeds: std::ops::Range<u8>) {
+    for seed in seeds {
+        store
+            .create_session(&session_for(account_id, user_id, t0(), seed))
+            .await
+            .unwrap();
+    }
+}
+
 /// Node B remembers the check's answer (on Postgres: `coalesce.rs`; SQLite has one
 /// process, whose cache sees every write). Every committed change to what the check
 /// reads reaches B's next lookup, whoever made it: node A, or by hand. Activity does
