@@ -334,6 +334,7 @@ pub fn person_matches<DB: Dialect>(account: &str, pattern: &str) -> String {
     )
 }
 
+/// `person_matches` alone: up to `$3` members.
 pub fn members_matching<DB: Dialect>() -> String {
     format!("{} LIMIT $3", person_matches::<DB>("$1", "$2"))
 }

@@ -37,9 +37,11 @@ fn matching<DB: Dialect>(account_id: Uuid, m: &SessionMatch, address: Address, a
     let f = &m.filter;
     if let Some(people) = &m.people {
         let list: Vec<String> = people.iter().map(|id| bind(args, *id)).collect();
-        and.push(match list.is_empty() {
-            true => "1 = 0".to_owned(),
-            false => DB::selective(format!("s.user_id IN ({})", list.join(", "))),
+        // Nobody matched: nothing does.
+        and.push(if list.is_empty() {
+            "1 = 0".to_owned()
+        } else {
+            DB::selective(format!("s.user_id IN ({})", list.join(", ")))
         });
     } else if let Some(user) = &f.user {
         let p = bind(args, crate::store::types::like_pattern(user));

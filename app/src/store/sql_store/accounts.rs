@@ -202,8 +202,9 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         let sql = sql::members_matching::<DB>();
         let args = args![account_id, like_pattern(text), at_most.saturating_add(1)];
         let rows: Vec<(Uuid,)> = self.all(&sql, args).await?;
-        let found = usize::try_from(at_most).map_or(false, |most| rows.len() <= most);
-        Ok(found.then(|| rows.into_iter().map(|(id,)| id).collect()))
+        // One more than asked for says there are more.
+        let few = usize::try_from(at_most).is_ok_and(|most| rows.len() <= most);
+        Ok(few.then(|| rows.into_iter().map(|(id,)| id).collect()))
     }
 
     async fn member(
