@@ -303,7 +303,12 @@ impl<DB: Dialect> Store for SqlStore<DB> {
         };
         // `ANALYZE sqlite_schema` writes too: the turn covers both.
         let _turn = self.write_turn().await;
-        DB::execute(&mut *self.conn().await?, analyze, args![]).await?;
+        let mut conn = self.conn().await?;
+        // Decide from the statistics as stored, not as this connection loaded them when it
+        // opened: a connection that missed the last reload would analyse again.
+        DB::execute(&mut *conn, reload, args![]).await?;
+        DB::execute(&mut *conn, analyze, args![]).await?;
+        drop(conn);
         // Every idle connection reads the new statistics (held together, so each is a
         // different one); a busy one keeps its old copy until the pool replaces it.
         let mut idle = Vec::new();
