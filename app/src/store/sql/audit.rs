@@ -52,10 +52,8 @@ fn bind(args: &mut Args, value: impl Into<Value>) -> String {
 /// The account's members whose name or email contains the bound pattern.
 fn people<DB: Dialect>(column: &str, account: &str, pattern: &str) -> String {
     DB::selective(format!(
-        "e.{column} IN (SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.account_id = {account} \
-           AND ({name} LIKE {pattern} ESCAPE '\\' OR u.email LIKE {pattern} ESCAPE '\\'))",
-        name = DB::NAME_FOLDED
+        "e.{column} IN ({})",
+        super::person_matches::<DB>(account, pattern)
     ))
 }
 

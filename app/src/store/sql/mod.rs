@@ -288,9 +288,9 @@ pub const MEMBER: &str = "SELECT u.id AS user_id, u.display_name, u.email, m.rol
 /// the membership index alone.
 pub fn list_users<DB: Dialect>(sort: crate::model::UserSort, searching: bool) -> String {
     use crate::model::UserSort;
-    let (name, by_name) = (DB::NAME_FOLDED, DB::NAME_ORDER);
+    let by_name = DB::NAME_ORDER;
     let matches = if searching {
-        format!(" AND ({name} LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')")
+        format!(" AND {}", name_or_email_like::<DB>("$2"))
     } else {
         String::new()
     };
@@ -323,14 +323,21 @@ pub fn list_users<DB: Dialect>(sort: crate::model::UserSort, searching: bool) ->
     )
 }
 
-/// The members of account `$1` whose name or email matches the pattern `$2`: inlined
-/// as a subquery by a search, or run alone with `$3` as its limit.
+/// A person (`users u`) whose name or email matches the bound pattern.
+fn name_or_email_like<DB: Dialect>(pattern: &str) -> String {
+    format!(
+        "({name} LIKE {pattern} ESCAPE '\\' OR u.email LIKE {pattern} ESCAPE '\\')",
+        name = DB::NAME_FOLDED
+    )
+}
+
+/// The members of an account whose name or email matches a bound pattern: inlined as a
+/// subquery by the sessions search and the audit log, or run alone (`members_matching`).
 pub fn person_matches<DB: Dialect>(account: &str, pattern: &str) -> String {
     format!(
         "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.account_id = {account} \
-           AND ({name} LIKE {pattern} ESCAPE '\\' OR u.email LIKE {pattern} ESCAPE '\\')",
-        name = DB::NAME_FOLDED
+         WHERE m.account_id = {account} AND {}",
+        name_or_email_like::<DB>(pattern)
     )
 }
 
