@@ -1866,6 +1866,65 @@ async fn a_remembered_answer_does_not_outlive_a_change_whoever_makes_it() {
     assert!(!ended.remembered);
 }
 
+/// A refused credential is often presented again: a leaked token replayed, clients
+/// retrying after a bulk end. Its answer is remembered like a live one's (an end is
+/// final; a token is random and issued only once its row commits), so a replay costs no
+/// read of the sessions: on Postgres the answer says it was remembered; on SQLite it
+/// outlives a hand deletion of its row.
+#[tokio::test]
+async fn a_refused_credential_is_answered_from_memory() {
+    let store = fresh_store().await;
+    let (acme, owner) = acme(&store).await;
+    let node_b = store.another_process().await;
+    let hash = TokenHash([4; 32]);
+    let look = || async {
+        node_b
+            .session_by_token(&hash, SessionKind::Browser)
+            .await
+            .unwrap()
+    };
+
+    // Unknown, twice; then issued through the same node, which finds it at once.
+    assert!(look().await.is_none());
+    assert!(look().await.is_none());
+    let session = node_b
+        .create_session(&session_for(acme.id, owner.id, t0(), 4))
+        .await
+        .unwrap();
+    assert_eq!(look().await.unwrap().session_id, session.id);
+
+    let end = SessionEnd::by(
+        owner.id,
+        EndReason::EndedByAdministrator,
+        t0() + Duration::minutes(1),
+    );
+    assert!(end_one(&store, acme.id, session.id, &end).await);
+    let ended = look().await.unwrap();
+    assert_eq!(ended.end_reason, Some(EndReason::EndedByAdministrator));
+    assert!(!ended.remembered, "the end moved the generation: read again");
+    assert_eq!(look().await.unwrap().remembered, on_postgres());
+
+    // Answered from memory: on SQLite a row deleted by hand does not reach it (one
+    // process owns the file and makes every change); on Postgres any deletion is a change.
+    let id = if on_postgres() {
+        format!("'{}'", session.id)
+    } else {
+        format!("X'{}'", session.id.simple())
+    };
+    let deleted = store
+        .execute_raw(&format!("DELETE FROM login_sessions WHERE id = {id}"))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    let replayed = look().await;
+    if on_postgres() {
+        assert!(replayed.is_none(), "read again: unknown now");
+    } else {
+        let replayed = replayed.expect("the refusal, from memory");
+        assert_eq!(replayed.end_reason, Some(EndReason::EndedByAdministrator));
+    }
+}
+
 /// On Postgres the coalesced check keeps one generic plan per lookup connection, made for
 /// the ten rows Postgres guesses an array holds. Joined directly, a token table that
 /// looked small next to them (the bench's 1 000 access tokens) was read whole and hashed

@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import platform
+import secrets
 import shutil
 import socket
 import subprocess
@@ -387,6 +388,36 @@ def account_sessions(seeded, admin):
     return r
 
 
+def refused_credentials(cookies_path, admin, count=100):
+    """A leaked credential after its end, replayed, and made-up ones: /api/v1/me with
+    `count` pooled cookies an administrator ended, then with `count` random tokens no
+    session has. Every request is refused (401); measures what each refusal costs."""
+    with open(cookies_path) as f:
+        tokens = [line.strip() for line in f if line.strip()]
+    ended = []
+    for token in tokens:
+        if len(ended) == count:
+            break
+        status, _, body = request("GET", "/api/v1/me", headers={"cookie": f"sc_session={token}"})
+        if status != 200:
+            continue
+        me = json.loads(body)
+        end_body = urllib.parse.urlencode({"user_id": me["user_id"], "session_id": me["session_id"]})
+        status, _, data = request("POST", "/api/iam_end_session", end_body, {"cookie": admin})
+        if status != 200:
+            sys.exit(f"ending a pooled session failed: {status} {data[:200]!r}")
+        ended.append(token)
+    unknown = [secrets.token_urlsafe(32) for _ in range(count)]
+    r = {}
+    for key, name, listed in [("me_ended", "ended cookies", ended), ("me_unknown", "unknown cookies", unknown)]:
+        path = os.path.join(OUT, f"{key}.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(listed) + "\n")
+        env = {"TOKENS_FILE": path, "AUTH_HEADER": "cookie", "AUTH_PREFIX": "sc_session="}
+        r[key] = {**wrk(f"/api/v1/me, {len(listed)} {name} (refused)", "/api/v1/me", env), "credentials": len(listed)}
+    return r
+
+
 def audit_log(seeded, admin):
     """Manage > Access (IAM) > Audit log at scale: a filtered page per kind of filter over
     the seeded events, then the whole log exported as CSV, with the server's resident
@@ -542,6 +573,8 @@ def run(seeded, pid):
     # Last, so the peak above is comparable with runs before the live console: the
     # pooled cookies still work unless the bulk end's range ended them.
     r["idle_streams"] = idle_streams(cookies)
+    # After the streams, which need the pooled sessions live: this ends some of them.
+    r.update(refused_credentials(cookies, admin))
     log(f"peak resident memory {r['memory']['peak_rss_mb']:.1f} MB")
     return r
 

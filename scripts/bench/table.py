@@ -29,6 +29,9 @@ def print_table(r):
         ("GET /api/v1/me, cookie, 1000 sessions, median of 3", r["me_cookie"], check_note("me_cookie", "floor_cookie")),
         ("floor, sent the bearer rotation (ignored), median of 3", r["floor_bearer"], ""),
         ("GET /api/v1/me, bearer, 1000 sessions, median of 3", r["me_bearer"], check_note("me_bearer", "floor_bearer")),
+        *[(f"GET /api/v1/me, {r[key]['credentials']} {name} (all refused: 401)", r[key],
+           f"server CPU {cpu(key)} µs/req{db_cpu(r[key])}") for key, name in
+          [("me_ended", "cookies of ended sessions"), ("me_unknown", "cookies no session has")] if key in r],
         ("sessions list, 100 of 1 M, median of 3", r["sessions_list"], three_note("sessions_list", 3)),
         ("users page, search, median of 3", r["users_search"], three_note("users_search", 20)),
         ("users page, by last activity, median of 3", r["users_page"], three_note("users_page", 20)),

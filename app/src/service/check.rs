@@ -71,7 +71,10 @@ async fn lookup(
     let hash = hash_token(token);
     let found = find(state, &hash, presented, now).await?;
     match found {
-        Some(context) if context.remembered && !looks_active(state, &context, now) => {
+        // An end is final: only a remembered live session is read again.
+        Some(context)
+            if context.remembered && context.ended_at.is_none() && !looks_active(state, &context, now) =>
+        {
             state.store.forget_remembered(&hash);
             find(state, &hash, presented, now).await
         }

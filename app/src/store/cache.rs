@@ -24,6 +24,10 @@ use uuid::Uuid;
 /// Entries kept at most; beyond it the cache starts over (it refills on demand).
 const MAX_ENTRIES: usize = 200_000;
 
+/// Credentials the database did not know, kept at most. Their own map, so that a flood
+/// of made-up tokens empties only itself, never the live sessions' entries.
+const MAX_UNKNOWN: usize = 10_000;
+
 /// Keys are SHA-256 digests, already uniform: their first bytes make a good hash, and
 /// skip SipHash on the hot path.
 #[derive(Default)]
@@ -58,10 +62,18 @@ struct Entry {
     context: SessionContext,
 }
 
+/// What the database answered for a credential: its session (live or ended), or none.
+pub type Answer = Option<SessionContext>;
+
 #[derive(Default)]
 pub struct SessionCache {
     generation: AtomicU64,
     entries: RwLock<Digests<Entry>>,
+    /// Credentials no session has, each with the generation it was looked up under. A
+    /// token is 256 random bits, handed out only after its row commits: one presented
+    /// and not found is never issued later. A session purged after its end drops out
+    /// too; it stays refused either way.
+    unknown: RwLock<Digests<u64>>,
     /// Activity recorded since the entries were read: (last active, last address).
     activity: RwLock<HashMap<Uuid, (DateTime<Utc>, String)>>,
 }
@@ -72,18 +84,31 @@ impl SessionCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    pub fn get(&self, hash: &TokenHash, lookup: Lookup) -> Option<SessionContext> {
+    pub fn get(&self, hash: &TokenHash, lookup: Lookup) -> Option<Answer> {
         self.get_under(hash, lookup, self.generation())
     }
 
-    /// The entry read under exactly `generation`, with activity recorded since.
-    pub fn get_under(&self, hash: &TokenHash, lookup: Lookup, generation: u64) -> Option<SessionContext> {
+    /// The answer read under exactly `generation`, with activity recorded since; `None`
+    /// when nothing is remembered under it.
+    pub fn get_under(&self, hash: &TokenHash, lookup: Lookup, generation: u64) -> Option<Answer> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        let entry = entries
+        let Some(entry) = entries
             .get(&(hash.0, lookup))
-            .filter(|e| e.generation == generation)?;
+            .filter(|e| e.generation == generation)
+        else {
+            drop(entries);
+            let unknown = self.unknown.read().unwrap_or_else(|p| p.into_inner());
+            return unknown
+                .get(&(hash.0, lookup))
+                .filter(|g| **g == generation)
+                .map(|_| None);
+        };
         let mut context = entry.context.clone();
         drop(entries);
+        // Activity never extends an end: an ended session keeps the time it was stored with.
+        if context.ended_at.is_some() {
+            return Some(Some(context));
+        }
         let activity = self.activity.read().unwrap_or_else(|p| p.into_inner());
         if let Some((at, ip)) = activity.get(&context.session_id) {
             if *at > context.last_active_at {
@@ -91,13 +116,14 @@ impl SessionCache {
                 context.last_ip.clone_from(ip);
             }
         }
-        Some(context)
+        Some(Some(context))
     }
 
-    /// Remembers a valid session read under `generation`. Ended sessions are not cached:
-    /// they are answered from the database, which also says why they ended.
+    /// Remembers a session read under `generation`. An ended one too, with why it ended:
+    /// an end is final, and a credential refused once is often presented again (a leaked
+    /// token replayed, clients retrying after a bulk end).
     pub fn put(&self, hash: &TokenHash, lookup: Lookup, generation: u64, context: &SessionContext) {
-        if context.ended_at.is_some() || generation != self.generation() {
+        if generation != self.generation() {
             return;
         }
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
@@ -111,6 +137,18 @@ impl SessionCache {
                 context: context.clone(),
             },
         );
+    }
+
+    /// Remembers that no session has this credential, as read under `generation`.
+    pub fn put_unknown(&self, hash: &TokenHash, lookup: Lookup, generation: u64) {
+        if generation != self.generation() {
+            return;
+        }
+        let mut unknown = self.unknown.write().unwrap_or_else(|p| p.into_inner());
+        if unknown.len() >= MAX_UNKNOWN {
+            unknown.clear();
+        }
+        unknown.insert((hash.0, lookup), generation);
     }
 
     pub fn touched(&self, session_id: Uuid, at: DateTime<Utc>, ip: &str) {
@@ -134,28 +172,43 @@ impl SessionCache {
     /// generation that batch saw ([`Self::get_under`]).
     pub fn observe(&self, generation: u64) {
         if self.generation.swap(generation, Ordering::AcqRel) != generation {
-            self.entries.write().unwrap_or_else(|p| p.into_inner()).clear();
+            self.clear();
         }
     }
 
-    /// Whether an entry is kept for this lookup, whatever its generation.
+    /// Whether an answer is kept for this lookup, whatever its generation.
     pub fn holds(&self, hash: &TokenHash, lookup: Lookup) -> bool {
-        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        entries.contains_key(&(hash.0, lookup))
+        let key = (hash.0, lookup);
+        self.entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(&key)
+            || self
+                .unknown
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains_key(&key)
     }
 
-    /// Drops the entries of one credential, so that its next lookup reads the database.
+    /// Drops the answers for one credential, so that its next lookup reads the database.
     pub fn forget(&self, hash: &TokenHash) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        let mut unknown = self.unknown.write().unwrap_or_else(|p| p.into_inner());
         for lookup in [Lookup::Browser, Lookup::Refresh, Lookup::Access] {
             entries.remove(&(hash.0, lookup));
+            unknown.remove(&(hash.0, lookup));
         }
     }
 
     /// Called after every committed write that could make an entry wrong.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+        self.clear();
+    }
+
+    fn clear(&self) {
         self.entries.write().unwrap_or_else(|p| p.into_inner()).clear();
+        self.unknown.write().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }
 
@@ -204,5 +257,60 @@ mod tests {
         // A newer generation empties the memory.
         cache.observe(6);
         assert!(!cache.holds(&hash, Lookup::Browser));
+    }
+
+    /// A credential no session has is answered from memory while the generation holds,
+    /// and read again once it moves (an end, a change of limits, another node's write).
+    #[test]
+    fn an_unknown_credential_is_remembered_under_its_generation() {
+        let cache = SessionCache::default();
+        let hash = TokenHash([9; 32]);
+        assert_eq!(cache.get(&hash, Lookup::Browser), None);
+        cache.put_unknown(&hash, Lookup::Browser, cache.generation());
+        assert_eq!(cache.get(&hash, Lookup::Browser), Some(None));
+        assert!(cache.holds(&hash, Lookup::Browser));
+        // Another kind of lookup of the same token was not answered.
+        assert_eq!(cache.get(&hash, Lookup::Access), None);
+
+        cache.invalidate();
+        assert_eq!(cache.get(&hash, Lookup::Browser), None);
+
+        // Read under a generation that moved meanwhile: not kept.
+        let before = cache.generation();
+        cache.invalidate();
+        cache.put_unknown(&hash, Lookup::Browser, before);
+        assert!(!cache.holds(&hash, Lookup::Browser));
+
+        cache.put_unknown(&hash, Lookup::Browser, cache.generation());
+        cache.forget(&hash);
+        assert!(!cache.holds(&hash, Lookup::Browser));
+    }
+
+    /// An ended session is remembered with why it ended: an end is final.
+    #[test]
+    fn an_ended_session_is_remembered() {
+        let cache = SessionCache::default();
+        let hash = TokenHash([3; 32]);
+        let mut ended = context();
+        ended.ended_at = Some(ended.created_at);
+        ended.end_reason = Some(crate::domain::EndReason::EndedByAdministrator);
+        cache.put(&hash, Lookup::Browser, cache.generation(), &ended);
+        assert_eq!(cache.get(&hash, Lookup::Browser), Some(Some(ended)));
+    }
+
+    /// Made-up tokens by the thousand empty only their own map: the live sessions'
+    /// entries stay.
+    #[test]
+    fn a_flood_of_unknown_credentials_keeps_the_live_entries() {
+        let cache = SessionCache::default();
+        let live = TokenHash([1; 32]);
+        cache.put(&live, Lookup::Browser, cache.generation(), &context());
+        for n in 0..(MAX_UNKNOWN as u32 + 10) {
+            let mut bytes = [0xAA; 32];
+            bytes[..4].copy_from_slice(&n.to_le_bytes());
+            cache.put_unknown(&TokenHash(bytes), Lookup::Browser, cache.generation());
+        }
+        assert!(cache.unknown.read().unwrap().len() <= MAX_UNKNOWN);
+        assert!(matches!(cache.get(&live, Lookup::Browser), Some(Some(_))));
     }
 }

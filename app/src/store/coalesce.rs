@@ -136,9 +136,12 @@ async fn answer(pool: &PgPool, memory: &SessionCache, batch: Vec<Pending>) {
                     // may predate an end, and one read under a newer one comes from a
                     // concurrent batch (served on its own turn).
                     match memory.get_under(&pending.hash, pending.lookup, generation) {
-                        Some(mut context) => {
-                            context.remembered = true;
-                            let _ = pending.reply.send(Ok(Some(context)));
+                        Some(answer) => {
+                            let answer = answer.map(|mut context| {
+                                context.remembered = true;
+                                context
+                            });
+                            let _ = pending.reply.send(Ok(answer));
                         }
                         None => unknown.push(pending),
                     }
@@ -160,6 +163,10 @@ async fn answer(pool: &PgPool, memory: &SessionCache, batch: Vec<Pending>) {
         let mut hashes: Vec<&[u8]> = group.iter().map(|p| p.hash.0.as_slice()).collect();
         hashes.sort_unstable();
         hashes.dedup();
+        // A credential the query does not find is remembered under the generation seen
+        // before it ran: no row carries the snapshot's. Unknown stays unknown (see
+        // `SessionCache::unknown`), so an older number only forgets it sooner.
+        let before = memory.generation();
         match query(pool, statement, &hashes).await {
             Ok(found) => {
                 if let Some(newest) = found.iter().map(|f| f.generation).max() {
@@ -169,13 +176,15 @@ async fn answer(pool: &PgPool, memory: &SessionCache, batch: Vec<Pending>) {
                     let found = found
                         .iter()
                         .find(|f| f.looked_up == pending.hash.0 && kind_fits(pending.lookup, f.context.kind));
-                    if let Some(f) = found.filter(|_| pending.lookup != Lookup::Refresh) {
-                        memory.put(
+                    match found {
+                        _ if pending.lookup == Lookup::Refresh => {}
+                        Some(f) => memory.put(
                             &pending.hash,
                             pending.lookup,
                             as_generation(f.generation),
                             &f.context,
-                        );
+                        ),
+                        None => memory.put_unknown(&pending.hash, pending.lookup, before),
                     }
                     let _ = pending.reply.send(Ok(found.map(|f| f.context.clone())));
                 }

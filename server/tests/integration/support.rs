@@ -297,6 +297,13 @@ impl TestApp {
             .expect("store")
     }
 
+    /// Drops what this node remembers of `cookie`'s session, as a restarted node starts:
+    /// its next request reads the database.
+    pub fn forget_answers_for(&self, cookie: &str) {
+        let token = cookie.split_once('=').map(|(_, t)| t).unwrap_or_default();
+        self.store.forget_remembered(&app::ssr::token_hash(token));
+    }
+
     /// The id of the browser session behind `cookie`.
     pub async fn session_of(&self, cookie: &str) -> uuid::Uuid {
         self.context_of(cookie)

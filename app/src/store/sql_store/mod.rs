@@ -272,13 +272,17 @@ impl<DB: Dialect> SqlStore<DB> {
                 None => self.optional(sql, args).await,
             };
         };
-        if let Some(hit) = cache.get(hash, lookup) {
-            return Ok(Some(hit));
+        if let Some(answer) = cache.get(hash, lookup) {
+            return Ok(answer);
         }
         let generation = cache.generation();
         let found: Option<SessionContext> = self.optional(sql, args).await?;
-        if let Some(context) = &found {
-            cache.put(hash, lookup, generation, context);
+        match &found {
+            Some(context) => cache.put(hash, lookup, generation, context),
+            // A retired refresh token is looked up again as such (reuse detection);
+            // only the access and browser lookups remember a credential unknown.
+            None if lookup != Lookup::Refresh => cache.put_unknown(hash, lookup, generation),
+            None => {}
         }
         Ok(found)
     }

@@ -113,6 +113,9 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         let started = [event(&session, Change::Started)];
         Self::announce(&mut tx, &started).await?;
         tx.commit().await?;
+        // Tokens are random and issued only now, so none was remembered as unknown; a
+        // caller's own token (tests, tools) might have been.
+        self.forget_remembered(&new.token_hash);
         self.announced(&started);
         Ok(session)
     }
@@ -341,6 +344,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         DB::execute(&mut *self.conn().await?, sql::INSERT_ACCESS_TOKEN, args)
             .await
             .map_err(conflict)?;
+        self.forget_remembered(hash);
         Ok(())
     }
 
@@ -379,6 +383,10 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
     async fn purge(&self, ended_before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
         let tokens = self.run(sql::PURGE_TOKENS, args![now]).await?;
         let sessions = self.run(sql::PURGE_SESSIONS, args![ended_before]).await?;
+        // A purged session's credential is unknown now, no longer "ended because...".
+        if sessions > 0 {
+            self.invalidate();
+        }
         Ok(tokens + sessions)
     }
 }
