@@ -593,6 +593,14 @@ async fn users_are_searched_sorted_paged_and_counted() {
         store.members_matching(acme.id, "bob", 5).await.unwrap(),
         Some(vec![])
     );
+    // Acme holds most people (SQLite scans the people, then probes membership); Beta
+    // holds one of fifteen (its members are walked): both keep to their account.
+    let bobs = store.members_matching(beta.id, "BOB", 5).await.unwrap().unwrap();
+    assert_eq!(bobs.len(), 1);
+    assert_eq!(
+        store.members_matching(beta.id, "zed", 5).await.unwrap(),
+        Some(vec![])
+    );
 
     let recent = store
         .list_users(acme.id, &query("", UserSort::LastActive, 0), everything_live())

@@ -185,6 +185,12 @@ pub trait Dialect: Database {
     /// The order of people by name, ignoring case: `LOWER` on Postgres; on SQLite the
     /// built-in NOCASE collation, the same ASCII folding without a call per row.
     const NAME_ORDER: &'static str = "LOWER(u.display_name)";
+    /// Whether the store itself picks the order of a person search in an account that
+    /// holds a quarter or more of everyone: the people first (their covering index, each
+    /// match's membership probed), not the members. SQLite walks the members and descends
+    /// into the people index for each: 7–12 ms for 10 000 members, against 1–4 ms the
+    /// other way round. Postgres plans the join from its statistics itself.
+    const PEOPLE_FIRST_IN_LARGE_ACCOUNTS: bool = false;
 
     /// Tells the planner a condition holds for few rows (a search for a person's
     /// sessions), where its own estimate would scan instead; as written by default.

@@ -94,6 +94,7 @@ impl Dialect for Sqlite {
     const BACKEND: &'static str = "sqlite";
     const NAME_FOLDED: &'static str = "u.display_name";
     const NAME_ORDER: &'static str = "u.display_name COLLATE NOCASE";
+    const PEOPLE_FIRST_IN_LARGE_ACCOUNTS: bool = true;
     const UPDATE_SETTINGS: &'static str = sql::UPDATE_SETTINGS_SQLITE;
     const CONTEXT_BY_TOKEN: &'static str = sql::CONTEXT_BY_TOKEN_SQLITE;
     // Only tables without statistics, or ten times larger or smaller than when last

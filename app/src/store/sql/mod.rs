@@ -346,6 +346,23 @@ pub fn members_matching<DB: Dialect>() -> String {
     format!("{} LIMIT $3", person_matches::<DB>("$1", "$2"))
 }
 
+/// The same members, found from the people's side: every person's name and email
+/// matched, then each match's membership looked up. Cheaper where the account holds
+/// much of everyone (`Dialect::PEOPLE_FIRST_IN_LARGE_ACCOUNTS`).
+pub fn members_matching_people_first<DB: Dialect>() -> String {
+    format!(
+        "SELECT u.id AS user_id FROM users u WHERE {} \
+         AND EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = $1 AND m.user_id = u.id) \
+         LIMIT $3",
+        name_or_email_like::<DB>("$2")
+    )
+}
+
+/// 1 when the account `$1` holds a quarter or more of everyone, else 0.
+pub const ACCOUNT_HOLDS_A_QUARTER: &str = "SELECT CASE WHEN \
+     (SELECT COUNT(*) FROM memberships WHERE account_id = $1) * 4 >= (SELECT COUNT(*) FROM users) \
+     THEN 1 ELSE 0 END";
+
 // Statements assembled at run time (id lists, multi-row inserts), with their arguments.
 
 /// `$from, $from+1, …` for `count` arguments: both backends number placeholders.

@@ -199,7 +199,16 @@ impl<DB: Dialect> AccountStore for SqlStore<DB> {
         text: &str,
         at_most: i64,
     ) -> StoreResult<Option<Vec<Uuid>>> {
-        let sql = sql::members_matching::<DB>();
+        let large = DB::PEOPLE_FIRST_IN_LARGE_ACCOUNTS
+            && self
+                .optional::<(i64,)>(sql::ACCOUNT_HOLDS_A_QUARTER, args![account_id])
+                .await?
+                .is_some_and(|(holds,)| holds == 1);
+        let sql = if large {
+            sql::members_matching_people_first::<DB>()
+        } else {
+            sql::members_matching::<DB>()
+        };
         let args = args![account_id, like_pattern(text), at_most.saturating_add(1)];
         let rows: Vec<(Uuid,)> = self.all(&sql, args).await?;
         // One more than asked for says there are more.
