@@ -277,6 +277,97 @@ async fn pages_filter_by_each_field_newest_first_within_the_account() {
     assert_eq!(failed.user_agent.as_deref(), Some("test agent"));
 }
 
+/// Every field of a row comes back as it was recorded: on SQLite the page travels as
+/// one JSON array (ids as hex, times as text), so each is checked, not only the order.
+#[tokio::test]
+async fn a_page_row_is_every_field_as_recorded() {
+    let store = fresh_store().await;
+    let a = acme(&store).await;
+    let session = Uuid::new_v4();
+    let details = serde_json::json!({
+        "reason": "ended_by_administrator",
+        "note": "a \"quoted\" note, ünïcode, and a\nnewline",
+        "count": 3,
+        "nested": { "ids": [1, 2] },
+    });
+    let at = t0() + Duration::microseconds(123_456_789);
+    store
+        .record_audit_events(&[NewAuditEvent {
+            account_id: a.id,
+            actor_user_id: Some(a.adam),
+            action: AuditAction::SessionEnded,
+            target_user_id: Some(a.olivia),
+            session_id: Some(session),
+            details: details.clone(),
+            occurred_at: at,
+            origin: Some(Origin {
+                ip: "2001:db8::5".into(),
+                user_agent: "Mozilla/5.0 (\"x\"; \\ y)".into(),
+            }),
+        }])
+        .await
+        .unwrap();
+    let query = AuditQuery {
+        filter: AuditFilter {
+            action: Some(AuditAction::SessionEnded),
+            ..AuditFilter::default()
+        },
+        after: None,
+        limit: 50,
+    };
+    let rows = store.audit_events_page(a.id, &query).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.occurred_at, at);
+    assert_eq!(row.event, AuditAction::SessionEnded);
+    let actor = row.actor.as_ref().unwrap();
+    assert_eq!(
+        (actor.id, actor.name.as_str(), actor.email.as_str()),
+        (a.adam, "Adam", "adam@acme.test")
+    );
+    let target = row.target_user.as_ref().unwrap();
+    assert_eq!(
+        (target.id, target.name.as_str(), target.email.as_str()),
+        (a.olivia, "Olivia", "olivia@acme.test")
+    );
+    assert_eq!(row.session_id, Some(session));
+    assert_eq!(row.ip.as_deref(), Some("2001:db8::5"));
+    assert_eq!(row.user_agent.as_deref(), Some("Mozilla/5.0 (\"x\"; \\ y)"));
+    assert_eq!(row.details, details);
+    // The row's id is the one a keyset cursor after it skips.
+    let after = AuditQuery {
+        after: Some(Cursor {
+            at: row.occurred_at,
+            id: row.id,
+        }),
+        ..query
+    };
+    assert!(store.audit_events_page(a.id, &after).await.unwrap().is_empty());
+    // A system event names no one.
+    store
+        .record_audit_events(&[event(
+            a.id,
+            AuditAction::SignInFailed,
+            None,
+            a.olivia,
+            "198.51.100.1",
+            9,
+        )])
+        .await
+        .unwrap();
+    let failed = AuditQuery {
+        filter: AuditFilter {
+            action: Some(AuditAction::SignInFailed),
+            ..AuditFilter::default()
+        },
+        after: None,
+        limit: 50,
+    };
+    let rows = store.audit_events_page(a.id, &failed).await.unwrap();
+    assert!(rows[0].actor.is_none());
+    assert_eq!(rows[0].session_id, None);
+}
+
 #[tokio::test]
 async fn retention_deletes_the_oldest_in_bounded_batches_and_events_are_append_only() {
     let store = fresh_store().await;

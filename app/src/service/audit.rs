@@ -13,7 +13,7 @@ use futures_util::stream::{self, Stream};
 pub const PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 200;
 /// Events read per query while exporting.
-const EXPORT_BATCH: i64 = 2_000;
+const EXPORT_BATCH: i64 = 500;
 
 /// The one error for refused filter fields, each at its field.
 fn invalid(problems: Vec<AuditProblem>) -> AppError {
@@ -162,56 +162,48 @@ pub fn encode(rows: &[AuditRow], format: ExportFormat, header: bool) -> Result<V
 }
 
 /// Every event the filter matches, newest first, as chunks of the file: one query of
-/// `EXPORT_BATCH` events per chunk, each starting after the last one sent.
+/// `EXPORT_BATCH` events per chunk, each starting after the last one read. The next batch
+/// is read while this one is encoded and sent, so the database's thread and the request's
+/// work at once; at most two batches wait (the channel's one and the one being read).
+/// A client that hangs up drops the receiver, and the reader stops at its next batch.
 pub fn export(
     state: AppState,
     account_id: uuid::Uuid,
     filter: AuditFilter,
     format: ExportFormat,
 ) -> impl Stream<Item = Result<Vec<u8>, AppError>> + Send + 'static {
-    struct Next {
-        after: Option<Cursor>,
-        first: bool,
-        done: bool,
-    }
-    let start = Next {
-        after: None,
-        first: true,
-        done: false,
-    };
-    stream::unfold(start, move |next| {
-        let (state, filter) = (state.clone(), filter.clone());
-        async move {
-            if next.done {
-                return None;
-            }
+    let (batches, received) = tokio::sync::mpsc::channel::<Result<Vec<AuditRow>, AppError>>(1);
+    tokio::spawn(async move {
+        let mut after = None;
+        loop {
             let query = AuditQuery {
-                filter,
-                after: next.after,
+                filter: filter.clone(),
+                after,
                 limit: EXPORT_BATCH,
             };
-            let rows = match state.store.audit_events_page(account_id, &query).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    let stop = Next { done: true, ..next };
-                    return Some((Err(AppError::from(e)), stop));
-                }
+            let read = state.store.audit_events_page(account_id, &query).await;
+            let (last, next) = match &read {
+                Ok(rows) => (
+                    (rows.len() as i64) < EXPORT_BATCH,
+                    rows.last().map(|e| Cursor {
+                        at: e.occurred_at,
+                        id: e.id,
+                    }),
+                ),
+                Err(_) => (true, None),
             };
-            let done = (rows.len() as i64) < EXPORT_BATCH;
-            let after = rows.last().map(|e| Cursor {
-                at: e.occurred_at,
-                id: e.id,
-            });
-            let chunk = encode(&rows, format, next.first);
-            Some((
-                chunk,
-                Next {
-                    after,
-                    first: false,
-                    done,
-                },
-            ))
+            if batches.send(read.map_err(AppError::from)).await.is_err() || last {
+                break;
+            }
+            after = next;
         }
+    });
+    stream::unfold((received, true), move |(mut received, first)| async move {
+        let chunk = received
+            .recv()
+            .await?
+            .and_then(|rows| encode(&rows, format, first));
+        Some((chunk, (received, false)))
     })
 }
 

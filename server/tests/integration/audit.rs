@@ -423,6 +423,56 @@ async fn exports_are_csv_or_json_lines_of_the_filter() {
     assert_eq!(w.export("format=csv&ip=nope").await.status(), 422);
 }
 
+/// An export longer than one batch (the service reads 500 events per query, the next
+/// while the one before is sent): every event once, newest first, with instants shared
+/// across the batches' edges. These events are recorded straight into the store, not
+/// by their flows: twelve hundred sign-ins would take minutes of password hashing.
+#[tokio::test]
+async fn a_long_export_has_every_event_once_newest_first() {
+    use app::domain::audit::AuditAction;
+    use app::ssr::Clock;
+    use app::store::NewAuditEvent;
+    let w = world().await;
+    let now = w.app.clock.now();
+    let events: Vec<NewAuditEvent> = (0..1203)
+        .map(|n| NewAuditEvent {
+            account_id: w.acme.account_id,
+            actor_user_id: None,
+            action: AuditAction::SignInFailed,
+            target_user_id: None,
+            session_id: None,
+            details: json!({ "n": n }),
+            // Seven events per instant, older as n grows.
+            occurred_at: now - Duration::seconds(1 + n / 7),
+            origin: None,
+        })
+        .collect();
+    w.app.store.record_audit_events(&events).await.unwrap();
+
+    let text = body_text(w.export("format=jsonl").await).await;
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let keys: Vec<(String, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["occurred_at"].as_str().unwrap().to_string(),
+                l["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let ids: std::collections::HashSet<_> = keys.iter().map(|(_, id)| id).collect();
+    assert_eq!(ids.len(), lines.len(), "no event twice");
+    let times: Vec<chrono::DateTime<chrono::Utc>> = keys.iter().map(|(at, _)| at.parse().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let ties_by_id = keys.windows(2).all(|w| w[0].0 != w[1].0 || w[0].1 > w[1].1);
+    assert!(ties_by_id, "one instant's events by id, descending");
+    let mut numbered: Vec<i64> = lines.iter().filter_map(|l| l["details"]["n"].as_i64()).collect();
+    let in_order = numbered.windows(2).all(|w| w[0] / 7 <= w[1] / 7);
+    assert!(in_order, "older instants later");
+    numbered.sort_unstable();
+    assert_eq!(numbered, (0..1203).collect::<Vec<_>>(), "every event once");
+}
+
 #[tokio::test]
 async fn retention_deletes_only_old_events_and_nothing_rewrites_history() {
     let mut w = world().await;

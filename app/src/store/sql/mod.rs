@@ -416,5 +416,5 @@ pub fn end_by_ids<DB: Dialect>(
 // `search.rs`; declared last so that it sees the column macros above.
 mod audit;
 mod search;
-pub use audit::{audit_page, insert_audits, PURGE_AUDIT_EVENTS};
+pub use audit::{audit_page, insert_audits, packed_audit_page, PURGE_AUDIT_EVENTS};
 pub use search::{count_sessions, end_matching, search_sessions};

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// A row of `sql::audit_page`.
-#[derive(sqlx::FromRow)]
+/// A row of `sql::audit_page` (or an element of `sql::packed_audit_page`'s array).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct AuditRecord {
     id: Uuid,
     occurred_at: DateTime<Utc>,
@@ -66,8 +66,13 @@ impl<DB: Dialect> AuditStore for SqlStore<DB> {
     }
 
     async fn audit_events_page(&self, account_id: Uuid, query: &AuditQuery) -> StoreResult<Vec<AuditRow>> {
-        let (sql, args) = sql::audit_page::<DB>(account_id, query);
-        let rows: Vec<AuditRecord> = self.all(&sql, args).await?;
+        let rows: Vec<AuditRecord> = if DB::PACKED_LISTS {
+            let (sql, args) = sql::packed_audit_page::<DB>(account_id, query);
+            self.packed(&sql, args).await?
+        } else {
+            let (sql, args) = sql::audit_page::<DB>(account_id, query);
+            self.all(&sql, args).await?
+        };
         Ok(rows.into_iter().map(AuditRow::from).collect())
     }
 

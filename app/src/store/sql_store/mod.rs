@@ -67,6 +67,18 @@ pub struct SqlStore<DB: Dialect> {
 /// A turn to write, held until the write has committed (see `Dialect::ONE_WRITER`).
 pub(in crate::store) type Turn = Option<tokio::sync::OwnedMutexGuard<()>>;
 
+/// Rows that came back as one JSON array (`Dialect::PACKED_LISTS`).
+#[derive(sqlx::FromRow)]
+struct Packed {
+    json: String,
+}
+
+impl Packed {
+    fn rows<R: serde::de::DeserializeOwned>(self) -> StoreResult<Vec<R>> {
+        serde_json::from_str(&self.json).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
+    }
+}
+
 impl<DB: Dialect> Drop for SqlStore<DB> {
     fn drop(&mut self) {
         for task in &self.maintenance {
@@ -167,6 +179,17 @@ impl<DB: Dialect> SqlStore<DB> {
         args: Args,
     ) -> StoreResult<Option<R>> {
         Ok(self.all(sql, args).await?.into_iter().next())
+    }
+
+    /// The rows of a statement that packs them into one JSON array in one row
+    /// (`Dialect::PACKED_LISTS`).
+    pub(in crate::store) async fn packed<R: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: Args,
+    ) -> StoreResult<Vec<R>> {
+        let packed: Option<Packed> = self.optional(sql, args).await?;
+        packed.map_or(Ok(Vec::new()), Packed::rows)
     }
 
     /// Waits for this process's turn to write, where the database has one writer.

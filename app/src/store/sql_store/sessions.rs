@@ -65,18 +65,6 @@ async fn record_ended<DB: Dialect>(
     Ok(rows.into_iter().map(|r| r.session).collect())
 }
 
-/// Rows that came back as one JSON array (`Dialect::PACKED_LISTS`).
-#[derive(sqlx::FromRow)]
-struct Packed {
-    json: String,
-}
-
-impl Packed {
-    fn rows<R: serde::de::DeserializeOwned>(self) -> StoreResult<Vec<R>> {
-        serde_json::from_str(&self.json).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
-    }
-}
-
 /// What happened to a session, for the live console.
 fn event(session: &LoginSession, change: Change) -> SessionEvent {
     SessionEvent {
@@ -181,8 +169,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             args.extend(args![live.idle_before, live.created_before]);
         }
         if DB::PACKED_LISTS {
-            let packed: Option<Packed> = self.optional(&sql::packed_sessions_of_user(view), args).await?;
-            return packed.map_or(Ok(Vec::new()), Packed::rows);
+            return self.packed(&sql::packed_sessions_of_user(view), args).await;
         }
         self.all(sql::sessions_of_user(view), args).await
     }
