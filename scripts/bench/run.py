@@ -46,7 +46,8 @@ SERVER_ENV = None
 
 
 def log(message):
-    print(f"==> {message}", flush=True)
+    # UTC, as the server's own lines: a measurement can be matched with the sweep's runs.
+    print(f"==> {datetime.now(timezone.utc):%H:%M:%S} {message}", flush=True)
 
 
 def database_url():
@@ -499,7 +500,9 @@ def main():
         sys.exit("wrk is missing: make bench installs it")
     os.makedirs(OUT, exist_ok=True)
     url = database_url()
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "warn"}
+    # The server's own info lines are its start and each sweep that changed anything
+    # (every five minutes: it shares the machine with whatever is measured then).
+    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "warn,session_console=info"}
     if REUSE:
         log(f"reusing the last seeded database ({DB}, BENCH_REUSE=1)")
     else:
