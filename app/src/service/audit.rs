@@ -198,13 +198,26 @@ pub fn export(
             after = next;
         }
     });
-    stream::unfold((received, true), move |(mut received, first)| async move {
-        let chunk = received
-            .recv()
-            .await?
-            .and_then(|rows| encode(&rows, format, first));
-        Some((chunk, (received, false)))
-    })
+    // `done` once a short batch or an error came: a channel that closes before that lost
+    // its reader (a panic), and the file ends in an error rather than looking whole.
+    stream::unfold(
+        (received, true, false),
+        move |(mut received, first, done)| async move {
+            let read = match received.recv().await {
+                Some(read) => read,
+                None if done => return None,
+                None => {
+                    tracing::error!("the audit export's reader stopped before the last batch");
+                    return Some((Err(AppError::Internal), (received, false, true)));
+                }
+            };
+            let last = read
+                .as_ref()
+                .map_or(true, |rows| (rows.len() as i64) < EXPORT_BATCH);
+            let chunk = read.and_then(|rows| encode(&rows, format, first));
+            Some((chunk, (received, false, last)))
+        },
+    )
 }
 
 #[cfg(test)]

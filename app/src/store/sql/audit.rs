@@ -112,8 +112,8 @@ pub fn audit_page<DB: Dialect>(account_id: Uuid, q: &AuditQuery) -> (String, Arg
 }
 
 /// The same page as [`audit_page`], as one JSON array in one row (SQLite; see
-/// `Dialect::PACKED_LISTS`): the export reads 2 000 events per statement, and a row
-/// at a time each crossed from the database's thread with a wake-up. Ids travel as hex.
+/// `Dialect::PACKED_LISTS`): one row at a time, each crossed from the database's thread
+/// with a wake-up, and an export reads a million. Ids travel as hex.
 pub fn packed_audit_page<DB: Dialect>(account_id: Uuid, q: &AuditQuery) -> (String, Args) {
     let (page, args) = audit_page::<DB>(account_id, q);
     let id = |column: &str| format!("CASE WHEN {column} IS NULL THEN NULL ELSE lower(hex({column})) END");
