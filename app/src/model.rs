@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod json_time;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Account {
@@ -33,7 +35,8 @@ pub struct Membership {
     pub created_at: DateTime<Utc>,
 }
 
-/// One login session: a credential's life from sign-in to its end.
+/// One login session: a credential's life from sign-in to its end. The field order is
+/// read by SQLite's packed session list (`sql::packed_sessions_of_user`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct LoginSession {
@@ -156,7 +159,8 @@ pub struct UserListing {
     pub active_sessions: i64,
 }
 
-/// A session with the name of whoever ended it, for session lists.
+/// A session with the name of whoever ended it, for session lists (field order: see
+/// `LoginSession`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct SessionListing {
@@ -168,6 +172,7 @@ pub struct SessionListing {
 /// How and when a listed session ended, for the Ended view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndedInfo {
+    #[serde(serialize_with = "json_time::serialize")]
     pub at: DateTime<Utc>,
     /// Why and by whom, e.g. "Ended by administrator Adam".
     pub description: String,
@@ -183,9 +188,12 @@ pub struct SessionRow {
     /// The address it signed in from.
     pub first_ip: String,
     pub kind: SessionKind,
+    #[serde(serialize_with = "json_time::serialize")]
     pub signed_in_at: DateTime<Utc>,
+    #[serde(serialize_with = "json_time::serialize")]
     pub last_active_at: DateTime<Utc>,
     /// When it will expire if nothing ends it first (under the current settings).
+    #[serde(serialize_with = "json_time::serialize")]
     pub expires_at: DateTime<Utc>,
     pub ended: Option<EndedInfo>,
     /// The session of the person looking at the list.

@@ -120,16 +120,18 @@ pub fn sessions_of_user(view: SessionView) -> &'static str {
 }
 
 /// The same rows as [`sessions_of_user`], as one JSON array in one row (SQLite; see
-/// `Dialect::PACKED_LISTS`). Ids are stored as 16 bytes and travel as hex.
+/// `Dialect::PACKED_LISTS`). Ids are stored as 16 bytes and travel as hex. Each row is an
+/// array, not an object, in the field order of `SessionListing` and `LoginSession` (serde
+/// reads a struct from an array in declaration order): building and parsing the keys of
+/// every row took a third of the query's time. The caller orders the rows (newest
+/// first): sorting them inside the aggregate copied every row's text once more.
 pub fn packed_sessions_of_user(view: SessionView) -> String {
     format!(
-        "SELECT json_group_array(json_object('session', json_object(\
-           'id', lower(hex(id)), 'account_id', lower(hex(account_id)), 'user_id', lower(hex(user_id)), \
-           'kind', kind, 'created_at', created_at, 'last_active_at', last_active_at, \
-           'expires_at', expires_at, 'ip', ip, 'last_ip', last_ip, 'user_agent', user_agent, \
-           'ended_at', ended_at, 'ended_by', CASE WHEN ended_by IS NULL THEN NULL ELSE lower(hex(ended_by)) END, \
-           'end_reason', end_reason, 'device_name', device_name, 'device_kind', device_kind), \
-           'ended_by_name', ended_by_name) ORDER BY created_at DESC) AS json \
+        "SELECT json_group_array(json_array(json_array(\
+           lower(hex(id)), lower(hex(account_id)), lower(hex(user_id)), kind, created_at, \
+           last_active_at, expires_at, ip, last_ip, user_agent, ended_at, \
+           CASE WHEN ended_by IS NULL THEN NULL ELSE lower(hex(ended_by)) END, end_reason, \
+           device_name, device_kind), ended_by_name)) AS json \
          FROM ({})",
         sessions_of_user(view)
     )

@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// A row of `sql::audit_page` (or an element of `sql::packed_audit_page`'s array).
+/// A row of `sql::audit_page`, or an element of `sql::packed_audit_page`'s array, whose
+/// values come in the order of these fields.
 #[derive(sqlx::FromRow, serde::Deserialize)]
 struct AuditRecord {
     id: Uuid,

@@ -169,7 +169,11 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             args.extend(args![live.idle_before, live.created_before]);
         }
         if DB::PACKED_LISTS {
-            return self.packed(&sql::packed_sessions_of_user(view), args).await;
+            let mut rows: Vec<SessionListing> =
+                self.packed(&sql::packed_sessions_of_user(view), args).await?;
+            // Newest first, as `sql::sessions_of_user` orders them.
+            rows.sort_by_key(|r| std::cmp::Reverse(r.session.created_at));
+            return Ok(rows);
         }
         self.all(sql::sessions_of_user(view), args).await
     }
